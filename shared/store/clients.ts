@@ -1,0 +1,60 @@
+/**
+ * AWS SDK clients, created once per process. No endpoint logic here: the SDK reads
+ * `AWS_ENDPOINT_URL_<SERVICE>` itself, so the same code talks to AWS or to the
+ * emulators of the local stack.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+let dynamo: DynamoDBClient | undefined;
+let doc: DynamoDBDocumentClient | undefined;
+let streams: DynamoDBStreamsClient | undefined;
+let s3: S3Client | undefined;
+let ses: SESv2Client | undefined;
+let sqs: SQSClient | undefined;
+
+export function dynamoClient(): DynamoDBClient {
+  dynamo ??= new DynamoDBClient({});
+  return dynamo;
+}
+
+/** Document client: plain JS values in and out; undefined attributes dropped. */
+export function documentClient(): DynamoDBDocumentClient {
+  doc ??= DynamoDBDocumentClient.from(dynamoClient(), {
+    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+  });
+  return doc;
+}
+
+export function dynamoStreamsClient(): DynamoDBStreamsClient {
+  streams ??= new DynamoDBStreamsClient({});
+  return streams;
+}
+
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({});
+  return s3;
+}
+
+export function sesClient(): SESv2Client {
+  ses ??= new SESv2Client({});
+  return ses;
+}
+
+export function sqsClient(): SQSClient {
+  sqs ??= new SQSClient({});
+  return sqs;
+}
+
+/** Forget the clients (tests and the local stack change the environment between runs). */
+export function resetClients(): void {
+  dynamo = doc = undefined;
+  streams = undefined;
+  s3 = undefined;
+  ses = undefined;
+  sqs = undefined;
+}

@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+
+async function hygiene(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', ['bin/hygiene.js', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('hygiene CLI entry', () => {
+  it('an unknown command exits 2 with a one-line message', async () => {
+    const r = await hygiene('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('--help lists the commands and exits 0', async () => {
+    const r = await hygiene('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['check', 'gate', 'up', 'ingest', 'send', 'purge', 'dsr', 'ledger']) expect(r.stdout).toContain(c);
+  });
+});
