@@ -1,0 +1,31 @@
+/** The campaign (design.md §3.3). Legal checks of its content live in shared/domain/gate.ts. */
+import { z } from 'zod';
+import { PURPOSES } from './manifest.ts';
+
+export const campaignSchema = z.object({
+  campaignId: z.string().regex(/^[a-z0-9-]{3,64}$/, 'expected 3 to 64 characters among a-z, 0-9 and -'),
+  advertiser: z.string().min(1),
+  purpose: z.enum(PURPOSES),
+  channel: z.enum(['email', 'sms']),
+  productCategory: z.string().min(1).optional(),
+  /** B2B relevance; absent = consumers and generic mailboxes only (rules.md §6) */
+  jobFunctions: z.array(z.string().min(1)).optional(),
+  energyRenovation: z.boolean().default(false),
+  /** a contract is in progress with the recipients (lifts the sector ban, rules.md §6) */
+  contractInProgress: z.boolean().default(false),
+  audience: z
+    .object({
+      lists: z.array(z.string()).optional(),
+      kinds: z.array(z.enum(['consumer', 'professional', 'generic'])).optional(),
+    })
+    .optional(),
+  message: z.object({
+    from: z.string().min(1).optional(),
+    subject: z.string().optional(),
+    text: z.string().optional(),
+    html: z.string().optional(),
+    smsSender: z.string().optional(),
+  }),
+});
+
+export type Campaign = z.infer<typeof campaignSchema>;
