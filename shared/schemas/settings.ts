@@ -9,13 +9,39 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 /** rules.md §6: default French job functions and the keywords that reveal them in a job title. */
 export const DEFAULT_JOB_FUNCTIONS: Record<string, string[]> = {
   achats: ['achats', 'achat', 'acheteur', 'acheteuse', 'procurement', 'purchasing', 'buyer'],
-  'services généraux': ['services generaux', 'service generaux', 'moyens generaux', 'facility', 'facilities', 'office manager'],
-  informatique: ['informatique', 'dsi', 'it', 'cto', 'systemes d information', 'developpeur', 'developpeuse', 'technique'],
+  'services généraux': [
+    'services generaux',
+    'service generaux',
+    'moyens generaux',
+    'facility',
+    'facilities',
+    'office manager',
+  ],
+  informatique: [
+    'informatique',
+    'dsi',
+    'it',
+    'cto',
+    'systemes d information',
+    'developpeur',
+    'developpeuse',
+    'technique',
+  ],
   marketing: ['marketing', 'cmo', 'communication', 'growth'],
   commercial: ['commercial', 'commerciale', 'ventes', 'sales', 'business developer', 'account manager'],
   finance: ['finance', 'financier', 'financiere', 'daf', 'cfo', 'comptable', 'comptabilite', 'tresorier', 'tresoriere'],
   'ressources humaines': ['ressources humaines', 'rh', 'drh', 'hr', 'recrutement', 'talent', 'paie'],
-  direction: ['directeur general', 'directrice generale', 'dg', 'ceo', 'pdg', 'gerant', 'gerante', 'president', 'presidente'],
+  direction: [
+    'directeur general',
+    'directrice generale',
+    'dg',
+    'ceo',
+    'pdg',
+    'gerant',
+    'gerante',
+    'president',
+    'presidente',
+  ],
   juridique: ['juridique', 'juriste', 'legal', 'avocat', 'avocate', 'compliance', 'dpo'],
   logistique: ['logistique', 'supply chain', 'transport', 'entrepot'],
   production: ['production', 'usine', 'industriel', 'industrielle', 'maintenance', 'qualite'],
@@ -46,7 +72,13 @@ export const settingsSchema = z.object({
       /** no SMS on French public holidays */
       skipPublicHolidays: z.boolean().default(true),
     })
-    .default({ days: [1, 2, 3, 4, 5, 6], from: '08:00', to: '20:00', timeZone: 'Europe/Paris', skipPublicHolidays: true }),
+    .default({
+      days: [1, 2, 3, 4, 5, 6],
+      from: '08:00',
+      to: '20:00',
+      timeZone: 'Europe/Paris',
+      skipPublicHolidays: true,
+    }),
   /** rules.md §4 R5 [C]: reject named addresses learnt from a reply to a generic mailbox */
   rejectGenericReply: z.boolean().default(true),
   /** rules.md §6: frequency cap, off by default */
