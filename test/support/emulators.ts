@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { resetClients } from '#store/clients';
+import { generateSecrets, resetSecrets } from '#store/secrets';
 import { type ProvisionedNames, provision } from '../../cli/local/provision.ts';
 
 export async function useEmulators(): Promise<ProvisionedNames> {
@@ -15,5 +16,7 @@ export async function useEmulators(): Promise<ProvisionedNames> {
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const names = await provision(prefix, `${prefix}-bucket`);
   Object.assign(process.env, names.env);
+  process.env.HYGIENE_SECRETS ??= JSON.stringify(generateSecrets());
+  resetSecrets();
   return names;
 }

@@ -1,0 +1,76 @@
+/**
+ * The deployment's secret keys: one for suppression keys (HMAC of canonical addresses,
+ * rules.md §8; it never rotates, or every stored key would change) and a key ring for
+ * unsubscribe tokens (rules.md §7: signed with a key id; old keys still verify).
+ *
+ * In AWS the JSON lives in Secrets Manager (`HMAC_SECRET_ARN`); locally it comes from
+ * `HYGIENE_SECRETS` (JSON) or from the generated file named by `HYGIENE_SECRETS_FILE`
+ * (the local stack writes `.local/secrets.json` on first start). Never from code.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+
+export const secretsSchema = z.object({
+  /** HMAC key of suppression keys (hex or any string) */
+  suppressionKeySecret: z.string().min(32),
+  /** key id → HMAC key of unsubscribe tokens */
+  tokenKeys: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,16}$/), z.string().min(32)),
+  /** the key id new tokens are signed with */
+  currentTokenKeyId: z.string(),
+});
+export type Secrets = z.infer<typeof secretsSchema>;
+
+let cached: Promise<Secrets> | undefined;
+
+/** Loads the secrets once per process (a Lambda container keeps them warm). */
+export function loadSecrets(): Promise<Secrets> {
+  cached ??= readSecrets().catch((error: unknown) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}
+
+/** Forget the cached secrets (tests change them between runs). */
+export function resetSecrets(): void {
+  cached = undefined;
+}
+
+async function readSecrets(): Promise<Secrets> {
+  let raw: string | undefined;
+  if (process.env.HYGIENE_SECRETS) raw = process.env.HYGIENE_SECRETS;
+  else if (process.env.HYGIENE_SECRETS_FILE) raw = await readFile(process.env.HYGIENE_SECRETS_FILE, 'utf8');
+  else if (process.env.HMAC_SECRET_ARN) {
+    const out = await new SecretsManagerClient({}).send(
+      new GetSecretValueCommand({ SecretId: process.env.HMAC_SECRET_ARN }),
+    );
+    raw = out.SecretString;
+  }
+  if (!raw) throw new Error('no secrets configured (HYGIENE_SECRETS, HYGIENE_SECRETS_FILE or HMAC_SECRET_ARN)');
+  const parsed = secretsSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success) throw new Error(`secrets: ${parsed.error.issues[0]?.path.join('.')}: invalid`);
+  return parsed.data;
+}
+
+/** A fresh set of secrets, for a new local stack or a test run. */
+export function generateSecrets(): Secrets {
+  return {
+    suppressionKeySecret: randomBytes(32).toString('hex'),
+    tokenKeys: { k1: randomBytes(32).toString('hex') },
+    currentTokenKeyId: 'k1',
+  };
+}
+
+/** Reads the local secrets file, creating it on first use (mode 600). */
+export async function ensureSecretsFile(path: string): Promise<Secrets> {
+  try {
+    return secretsSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const secrets = generateSecrets();
+    await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    return secrets;
+  }
+}
