@@ -17,7 +17,7 @@ commands:
   send <campaign.json>                      run a campaign through the gate and SES
   purge                                     run the retention purge now
   dsr export|erase <address>                data subject access / erasure
-  ledger verify                             recompute the evidence chain
+  ledger verify | digest                    recompute the evidence chain / write a digest now
 
 common options: --json  --now <ISO date>  --config <file>  --advertiser <name>`;
 
@@ -48,4 +48,11 @@ export async function main(argv: string[]): Promise<number> {
 /** One module per command (cli/<command>.ts, exporting `run`), loaded on demand so `check` never loads the AWS SDK. */
 const commands: Record<string, () => Promise<Command>> = {
   up: async () => (await import('./up.ts')).run,
+  check: async () => (await import('./check.ts')).run,
+  gate: async () => (await import('./gate.ts')).run,
+  ingest: async () => (await import('./ingest.ts')).run,
+  ledger: async () => (await import('./ledger.ts')).run,
+  purge: async () => (await import('./purge.ts')).run,
+  dsr: async () => (await import('./dsr.ts')).run,
+  send: async () => (await import('./send.ts')).run,
 };

@@ -1,16 +1,14 @@
 /**
- * `hygiene up`: starts the local stack in the foreground until Ctrl-C.
- * For now: the emulators, with the tables and bucket created from the shared definitions.
+ * `hygiene up`: the local stack in the foreground until Ctrl-C (design.md §5).
+ * `--memory` keeps nothing on disk; `--demo` runs the demonstration once the stack is up.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localBucketName } from '#shared/resources';
-import { resetClients } from '#store/clients';
-import { startEmulators } from './local/emulators.ts';
-import { provision } from './local/provision.ts';
+import { startLocalStack } from './local/stack.ts';
 
 /** Fixed, documented ports of the local stack. */
-export const LOCAL_PORTS = { dynamodb: 8000, s3: 4569, ses: 8005 } as const;
+export const LOCAL_PORTS = { dynamodb: 8000, s3: 4569, ses: 8005, unsubscribe: 8010 } as const;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -18,23 +16,18 @@ export async function run(args: string[]): Promise<number> {
     options: { memory: { type: 'boolean', default: false }, demo: { type: 'boolean', default: false } },
     strict: true,
   });
-  const dataDir = values.memory ? undefined : join(process.cwd(), '.local');
-  const emulators = await startEmulators({
-    dynamoPort: LOCAL_PORTS.dynamodb,
-    s3Port: LOCAL_PORTS.s3,
-    sesPort: LOCAL_PORTS.ses,
-    dataDir,
-    s3TempDir: join(process.cwd(), '.local', 'tmp-s3'),
+  const workDir = join(process.cwd(), '.local');
+  const stack = await startLocalStack({
+    ports: LOCAL_PORTS,
+    dataDir: values.memory ? undefined : workDir,
+    workDir,
   });
-  Object.assign(process.env, emulators.env);
-  resetClients();
-  await provision('hygiene', localBucketName);
   process.stdout.write(
     [
       'Pile locale démarrée / local stack up:',
-      `  DynamoDB Local  ${emulators.endpoints.dynamodb}${dataDir ? ` (données dans ${dataDir})` : ' (en mémoire)'}`,
-      `  S3 (s3rver)     ${emulators.endpoints.s3}  bucket ${localBucketName}`,
-      `  SES (outbox)    ${emulators.endpoints.ses}  (boîte d'envoi web)`,
+      `  DynamoDB Local  ${stack.emulators.endpoints.dynamodb}${values.memory ? ' (en mémoire)' : ` (données dans ${workDir})`}`,
+      `  S3 (s3rver)     ${stack.emulators.endpoints.s3}  bucket ${localBucketName}`,
+      `  SES (outbox)    ${stack.emulators.endpoints.ses}  (boîte d'envoi web)`,
       'Ctrl-C pour arrêter / to stop.',
       '',
     ].join('\n'),
@@ -43,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await emulators.stop();
+  await stack.stop();
   process.stdout.write('Pile locale arrêtée.\n');
   return 0;
 }

@@ -34,7 +34,8 @@ export interface TableDefinition {
 /**
  * Contacts, keyed by suppression key (rules.md §8). `byExpiry` lets the purge read only
  * what has expired: partition = expiry month + write shard, sort = expiresAt (ISO).
- * `byList` serves campaign audiences by list. The stream carries old images so a TTL
+ * `byList` serves campaign audiences by list; `byPhoneKey` finds by phone a contact keyed by
+ * its email (data-subject requests, rules.md §9). The stream carries old images so a TTL
  * deletion still yields a receipt (rules.md §5).
  */
 export const contactsTable = {
@@ -54,6 +55,8 @@ export const contactsTable = {
       sortKey: { name: 'suppressionKey', type: 'S' },
       projection: 'ALL',
     },
+    // rules.md §9: a data-subject request by phone finds a contact keyed by its email (sparse: phoneKey is set only then).
+    { indexName: 'byPhoneKey', partitionKey: { name: 'phoneKey', type: 'S' }, projection: 'KEYS_ONLY' },
   ],
   ttlAttribute: 'ttl',
   stream: 'NEW_AND_OLD_IMAGES',
@@ -147,7 +150,32 @@ export const bucketDefinition = {
     { id: 'reports-30-days', prefix: 'reports/', expirationDays: 30 },
   ] satisfies LifecycleRule[],
   ledgerDigestRetentionDays: 3650,
+  /**
+   * In AWS the digests go to a separate bucket under S3 Object Lock (compliance mode,
+   * `ledgerDigestRetentionDays`): Object Lock is a property of a whole bucket, and the
+   * lists bucket must let its lifecycle delete raw uploads after 30 days. Locally they
+   * stay under `ledgerDigests` in the one bucket.
+   */
+  digestBucketEnvVar: 'DIGEST_BUCKET_NAME',
 } as const;
+
+/**
+ * The CloudFormation output that carries the value of an environment variable:
+ * `CONTACTS_TABLE` → `ContactsTable`, `BUCKET_NAME` → `BucketName`. The stack names
+ * every output this way so the CLI maps outputs back to env vars generically.
+ */
+export function stackOutputKey(envVar: string): string {
+  return envVar
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}
+
+/** The inverse of `stackOutputKey`: `ContactsTable` → `CONTACTS_TABLE`. */
+export function envVarOfStackOutput(outputKey: string): string {
+  return outputKey.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
 
 /** Physical names used by the local stack and tests: `<prefix>-<id in kebab case>`. */
 export function localTableName(def: TableDefinition, prefix = 'hygiene'): string {

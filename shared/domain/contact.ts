@@ -107,7 +107,11 @@ export interface Contact {
   /** when the first message with the source and the right to object went out */
   informedAt?: string;
   lastSolicitedAt?: string;
+  /** messages sent within the frequency cap's window (rules.md §6 FREQ_CAP), ISO instants; kept only when a cap is set */
+  recentSolicitations?: string[];
   /** ISO instant after which the contact may no longer be solicited (rules.md §5) */
   expiresAt: string;
   repermissionFlaggedAt?: string;
+  /** soft bounces within the counting window (rules.md §8), ISO instants */
+  softBounces?: string[];
 }

@@ -1,51 +1,596 @@
-import { App } from 'aws-cdk-lib';
+/**
+ * The deployable stack, asserted on its synthesized template (no bundling: context
+ * `aws:cdk:bundling-stacks: []`), with cdk-nag's AwsSolutions checks run as in
+ * `npm run synth`. Synthesized once for the file.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { contactsTable, tables } from '#shared/resources';
+import { defaultSettings } from '#schemas/settings';
+import {
+  bucketDefinition,
+  contactsTable,
+  envVarOfStackOutput,
+  ledgerTable,
+  stackOutputKey,
+  suppressionsTable,
+  type TableDefinition,
+  tables,
+} from '#shared/resources';
+import { addComplianceChecks } from '../../cdk/checks.ts';
+import { HygieneFunction } from '../../cdk/constructs/hygiene-function.ts';
+import { MAX_RECEIVE_COUNT } from '../../cdk/constructs/work-queue.ts';
 import { ProspectHygieneStack } from '../../cdk/stack.ts';
 
-describe('CDK stack: storage from the shared definitions', () => {
-  let template: Template;
-  beforeAll(() => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    template = Template.fromStack(new ProspectHygieneStack(app, 'Test'));
+// biome-ignore lint/suspicious/noExplicitAny: a synthesized template is untyped JSON; the assertions check its shape
+type Resource = { Type: string; Properties: Record<string, any> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
+
+let stack: ProspectHygieneStack;
+let template: Template;
+let resources: Record<string, Resource>;
+let nagReport: { pluginReports: { pluginName: string; violations: { ruleName: string }[] }[] } | undefined;
+
+const logicalId = (construct: IConstruct) =>
+  Stack.of(construct).getLogicalId(construct.node.defaultChild as unknown as import('aws-cdk-lib').CfnElement);
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every statement of the inline policies attached to a role. */
+function statementsOf(roleLogicalId: string): Statement[] {
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => asArray(s.Action));
+const resourcesOf = (statements: Statement[]) => JSON.stringify(statements.map((s) => s.Resource));
+const hygieneFunctions = () => stack.node.findAll().filter((c): c is HygieneFunction => c instanceof HygieneFunction);
+
+beforeAll(() => {
+  const outdir = mkdtempSync(join(tmpdir(), 'hygiene-cdk-'));
+  const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  stack = new ProspectHygieneStack(app, 'Test', { env: { region: 'eu-west-3' } });
+  addComplianceChecks(app);
+  try {
+    app.synth();
+  } catch {
+    // a cdk-nag failure: the report below says which findings
+  }
+  nagReport = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+}, 60_000);
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding', () => {
+    expect(nagReport).toBeDefined();
+    const findings = nagReport?.pluginReports.flatMap((r) => r.violations.map((v) => v.ruleName)) ?? [];
+    expect(findings).toEqual([]);
   });
 
-  it('creates every shared table, with PITR and deletion protection', () => {
-    template.resourceCountIs('AWS::DynamoDB::GlobalTable', tables.length);
-    template.allResourcesProperties('AWS::DynamoDB::GlobalTable', {
-      Replicas: [
-        Match.objectLike({
-          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-          DeletionProtectionEnabled: true,
-        }),
-      ],
-    });
+  it('does find what it should: a queue without DLQ or TLS policy fails the same checks', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'hygiene-nag-'));
+    const app = new App({ outdir });
+    new sqs.Queue(new Stack(app, 'Bad'), 'Queue');
+    addComplianceChecks(app);
+    expect(() => app.synth()).toThrow();
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    const rules = report.pluginReports.flatMap((r: { violations: { ruleName: string }[] }) =>
+      r.violations.map((v) => v.ruleName),
+    );
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']));
   });
 
-  it('contacts: TTL attribute, stream with old images, the expiry index', () => {
+  it('every acknowledgement carries a reason', () => {
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(20);
+  });
+});
+
+describe('storage: tables from shared/resources.ts', () => {
+  it.each(tables.map((def) => [def.id, def] as const))(
+    '%s: keys, PITR in Replicas[0], KMS, deletion protection, capped on-demand',
+    (_, def: TableDefinition) => {
+      const table = resources[logicalId(stack.storage.table(def))];
+      const keySchema = [
+        { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+        ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),
+      ];
+      expect(table?.Properties).toMatchObject({
+        KeySchema: keySchema,
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        WriteOnDemandThroughputSettings: { MaxWriteRequestUnits: 4000 },
+      });
+      const replica = table?.Properties.Replicas[0];
+      expect(replica).toMatchObject({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        ReadOnDemandThroughputSettings: { MaxReadRequestUnits: 4000 },
+        SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [logicalId(stack.storage.dataKey), 'Arn'] } },
+      });
+      expect((table?.Properties.GlobalSecondaryIndexes ?? []).map((i: { IndexName: string }) => i.IndexName)).toEqual(
+        def.indexes.map((i) => i.indexName),
+      );
+      if (def.ttlAttribute) {
+        expect(table?.Properties.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });
+      }
+    },
+  );
+
+  it('contacts: TTL attribute, stream with old images, the expiry index keys', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [{ AttributeName: contactsTable.partitionKey.name, KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'byExpiry' })]),
+      TimeToLiveSpecification: { AttributeName: contactsTable.ttlAttribute, Enabled: true },
+      StreamSpecification: { StreamViewType: contactsTable.stream },
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'byExpiry',
+          KeySchema: [
+            { AttributeName: 'expiryBucket', KeyType: 'HASH' },
+            { AttributeName: 'expiresAt', KeyType: 'RANGE' },
+          ],
+        }),
+      ]),
     });
   });
 
-  it('bucket: public access blocked, versioned, 30-day lifecycle on incoming/ and reports/', () => {
-    const buckets = template.findResources('AWS::S3::Bucket');
-    const main = Object.values(buckets).find((b) => b.Properties?.LifecycleConfiguration);
-    expect(main?.Properties.PublicAccessBlockConfiguration).toMatchObject({
-      BlockPublicAcls: true,
-      RestrictPublicBuckets: true,
+  it('the customer-managed key rotates', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+});
+
+describe('storage: buckets', () => {
+  const bucket = () => resources[logicalId(stack.storage.bucket)]?.Properties;
+
+  it('lists bucket: public access blocked, KMS (customer key), versioned, access logs to the log bucket', () => {
+    expect(bucket()).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logicalId(stack.storage.accessLogBucket) } },
     });
-    expect(main?.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    const rules = main?.Properties.LifecycleConfiguration.Rules as { Prefix: string; ExpirationInDays: number }[];
-    expect(rules.map((r) => [r.Prefix, r.ExpirationInDays])).toEqual(
-      expect.arrayContaining([
-        ['incoming/', 30],
-        ['reports/', 30],
-      ]),
+    expect(bucket()?.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(stack.storage.dataKey), 'Arn'] },
+    });
+  });
+
+  it('lists bucket: the lifecycle of bucketDefinition (30 days for incoming/ and reports/)', () => {
+    const rules = bucket()?.LifecycleConfiguration.Rules as { Id: string; Prefix: string; ExpirationInDays: number }[];
+    expect(rules.map((r) => [r.Id, r.Prefix, r.ExpirationInDays])).toEqual(
+      bucketDefinition.lifecycle.map((r) => [r.id, r.prefix, r.expirationDays]),
     );
+    expect(rules.map((r) => r.Prefix)).toEqual(['incoming/', 'reports/']);
+    expect(rules.every((r) => r.ExpirationInDays === 30)).toBe(true);
+  });
+
+  it('every bucket refuses requests without TLS', () => {
+    for (const [, policy] of ofType('AWS::S3::BucketPolicy')) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+    expect(ofType('AWS::S3::BucketPolicy')).toHaveLength(ofType('AWS::S3::Bucket').length);
+  });
+
+  it('ledger digests: their own bucket under Object Lock, compliance mode, for ledgerDigestRetentionDays', () => {
+    expect(resources[logicalId(stack.storage.digestBucket)]?.Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: bucketDefinition.ledgerDigestRetentionDays } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+});
+
+describe('the HMAC secret', () => {
+  it('is generated in the account (no key in the template) and completed once by the seed', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ currentTokenKeyId: 'k1' }),
+        GenerateStringKey: 'suppressionKeySecret',
+      },
+      KmsKeyId: { 'Fn::GetAtt': [logicalId(stack.storage.dataKey), 'Arn'] },
+    });
+    template.resourceCountIs('Custom::HmacSecretSeed', 1);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/"tokenKeys"\s*:\s*\{\s*"k1"\s*:\s*"[0-9a-f]{32,}/);
+  });
+});
+
+describe('functions', () => {
+  it('every function: Node.js 22 on arm64, Powertools env, the settings, its own log group with retention', () => {
+    const fns = hygieneFunctions();
+    expect(fns.length).toBeGreaterThanOrEqual(5);
+    for (const f of fns) {
+      const props = resources[logicalId(f.fn)]?.Properties;
+      expect(props?.Runtime).toBe('nodejs22.x');
+      expect(props?.Architectures).toEqual(['arm64']);
+      const env = props?.Environment.Variables;
+      expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'prospect-hygiene', POWERTOOLS_LOG_LEVEL: 'INFO' });
+      // JSON; a Fn::Join of JSON pieces where a value is known only at deploy time (the unsubscribe URL)
+      const settings: string =
+        typeof env.HYGIENE_SETTINGS === 'string' ? env.HYGIENE_SETTINGS : env.HYGIENE_SETTINGS['Fn::Join'][1].join('');
+      expect(settings).toContain(JSON.stringify({ advertiser: defaultSettings.advertiser }).slice(1, -1));
+      if (typeof env.HYGIENE_SETTINGS === 'string') expect(JSON.parse(settings)).toEqual(defaultSettings);
+      const logGroup = resources[props?.LoggingConfig.LogGroup.Ref];
+      expect(logGroup?.Properties.RetentionInDays).toBe(365);
+    }
+  });
+
+  it('a function learns each table it may use through the table envVar, and no other', () => {
+    const unsubscribe = resources[logicalId(stack.unsubscribe.handler.fn)]?.Properties.Environment.Variables;
+    expect(unsubscribe[suppressionsTable.envVar]).toEqual({ Ref: logicalId(stack.storage.table(suppressionsTable)) });
+    expect(unsubscribe[ledgerTable.envVar]).toEqual({ Ref: logicalId(stack.storage.table(ledgerTable)) });
+    expect(unsubscribe[contactsTable.envVar]).toBeUndefined();
+    expect(unsubscribe.HMAC_SECRET_ARN).toEqual({ Ref: logicalId(stack.storage.secret) });
+    const digest = resources[logicalId(stack.ledgerDigest.handler.fn)]?.Properties.Environment.Variables;
+    expect(digest[bucketDefinition.digestBucketEnvVar]).toEqual({ Ref: logicalId(stack.storage.digestBucket) });
+  });
+
+  it('every function has an alarm on its Errors, sent to the alarm topic', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const f of hygieneFunctions()) {
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          MetricName: 'Errors',
+          Namespace: 'AWS/Lambda',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(f.fn) } }],
+          AlarmActions: [{ Ref: logicalId(stack.monitoring.alarmTopic) }],
+        }),
+      );
+    }
+  });
+});
+
+describe('queues', () => {
+  const queues = () => ofType('AWS::SQS::Queue');
+  const deadLetterArns = () =>
+    new Set(
+      queues()
+        .map(([, q]) => q.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])
+        .filter(Boolean),
+    );
+
+  it('every queue is encrypted and refuses requests without TLS', () => {
+    for (const [, q] of queues()) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+    const policies = ofType('AWS::SQS::QueuePolicy');
+    for (const [id] of queues()) {
+      const policy = policies.find(([, p]) => (p.Properties.Queues as { Ref: string }[]).some((q) => q.Ref === id));
+      expect(policy?.[1].Properties.PolicyDocument.Statement, id).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('every work queue has a DLQ after 5 receives; every DLQ an alarm on its depth (> 0)', () => {
+    const dlqs = deadLetterArns();
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const [id, q] of queues()) {
+      const isDeadLetterQueue = dlqs.has(id) || id.includes('Failures');
+      if (!isDeadLetterQueue) {
+        expect(q.Properties.RedrivePolicy, id).toMatchObject({ maxReceiveCount: MAX_RECEIVE_COUNT });
+        continue;
+      }
+      expect(alarms, id).toContainEqual(
+        expect.objectContaining({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Namespace: 'AWS/SQS',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
+          AlarmActions: [{ Ref: logicalId(stack.monitoring.alarmTopic) }],
+        }),
+      );
+    }
+    expect(MAX_RECEIVE_COUNT).toBe(5);
+  });
+
+  it('the alarm topic is encrypted with the customer key and TLS-only', () => {
+    expect(resources[logicalId(stack.monitoring.alarmTopic)]?.Properties.KmsMasterKeyId).toEqual({
+      'Fn::GetAtt': [logicalId(stack.storage.dataKey), 'Arn'],
+    });
+  });
+});
+
+describe('wiring', () => {
+  it('S3 → SQS: manifest.json under incoming/ only (bucketDefinition.ingestTrigger)', () => {
+    const [, notifications] = ofType('Custom::S3BucketNotifications')[0] ?? [];
+    const configs = notifications?.Properties.NotificationConfiguration.QueueConfigurations;
+    expect(configs).toContainEqual({
+      Events: ['s3:ObjectCreated:*'],
+      Filter: {
+        Key: {
+          FilterRules: expect.arrayContaining([
+            { Name: 'prefix', Value: bucketDefinition.ingestTrigger.prefix },
+            { Name: 'suffix', Value: bucketDefinition.ingestTrigger.suffix },
+          ]),
+        },
+      },
+      QueueArn: { 'Fn::GetAtt': [logicalId(stack.ingestion.queue.queue), 'Arn'] },
+    });
+  });
+
+  it('SQS → ingest-list: one list per invocation, partial batch failures', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.ingestion.queue.queue), 'Arn'] },
+      FunctionName: { Ref: logicalId(stack.ingestion.handler.fn) },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('SES configuration set: bounce and complaint suppression, events to the default EventBridge bus', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: defaultSettings.configurationSet,
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+    });
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        EventBridgeDestination: {
+          EventBusArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':event-bus/default$')])] },
+        },
+        MatchingEventTypes: Match.arrayWith(['bounce', 'complaint', 'click', 'subscription']),
+      }),
+    });
+  });
+
+  it('EventBridge rule: aws.ses events of this configuration set → ses-events queue → ses-events', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ses'],
+        detail: { mail: { tags: { 'ses:configuration-set': [defaultSettings.configurationSet] } } },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.sesEvents.queue.queue), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.sesEvents.queue.queue), 'Arn'] },
+      FunctionName: { Ref: logicalId(stack.sesEvents.handler.fn) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('Function URL → unsubscribe, without IAM auth (public one-click endpoint, RFC 8058)', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [logicalId(stack.unsubscribe.handler.fn), 'Arn'] },
+    });
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+  });
+
+  it('SNS (KMS) → sms-inbound; End User Messaging may publish for this account only', () => {
+    const topicId = logicalId(stack.smsInbound.topic);
+    expect(resources[topicId]?.Properties.KmsMasterKeyId).toBeDefined();
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: topicId },
+      Endpoint: { 'Fn::GetAtt': [logicalId(stack.smsInbound.handler.fn), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'sns:Publish',
+            Principal: { Service: 'sms-voice.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('S3 → SQS: campaigns/*.json (bucketDefinition.campaignTrigger) → send-campaign → send queue → send-message', () => {
+    const [, notifications] = ofType('Custom::S3BucketNotifications')[0] ?? [];
+    expect(notifications?.Properties.NotificationConfiguration.QueueConfigurations).toContainEqual({
+      Events: ['s3:ObjectCreated:*'],
+      Filter: {
+        Key: {
+          FilterRules: expect.arrayContaining([
+            { Name: 'prefix', Value: bucketDefinition.campaignTrigger.prefix },
+            { Name: 'suffix', Value: bucketDefinition.campaignTrigger.suffix },
+          ]),
+        },
+      },
+      QueueArn: { 'Fn::GetAtt': [logicalId(stack.sending.campaignQueue.queue), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.sending.campaignQueue.queue), 'Arn'] },
+      FunctionName: { Ref: logicalId(stack.sending.sendCampaign.fn) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const campaignEnv = resources[logicalId(stack.sending.sendCampaign.fn)]?.Properties.Environment.Variables;
+    expect(campaignEnv.SEND_QUEUE_URL).toEqual({ Ref: logicalId(stack.sending.sendQueue.queue) });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.sending.sendQueue.queue), 'Arn'] },
+      FunctionName: { Ref: logicalId(stack.sending.sendMessage.fn) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('send-message: the unsubscribe base URL of the Function URL in its settings', () => {
+    const env = resources[logicalId(stack.sending.sendMessage.fn)]?.Properties.Environment.Variables;
+    expect(JSON.stringify(env.HYGIENE_SETTINGS)).toContain(logicalId(stack.unsubscribe.url));
+  });
+
+  it('EventBridge Scheduler: the purge at 03:00 Europe/Paris, and its continuation', () => {
+    const purge = { 'Fn::GetAtt': [logicalId(stack.retentionPurge.handler.fn), 'Arn'] };
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      Target: Match.objectLike({ Arn: purge, Input: JSON.stringify({ source: 'schedule', mode: 'run' }) }),
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(20 minutes)',
+      Target: Match.objectLike({ Arn: purge, Input: JSON.stringify({ source: 'schedule', mode: 'continue' }) }),
+    });
+    const roleId =
+      resources[logicalId(stack.retentionPurge.schedule.schedule)]?.Properties.Target.RoleArn['Fn::GetAtt'][0];
+    expect(resources[roleId]?.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+      Service: 'scheduler.amazonaws.com',
+    });
+    expect(actionsOf(statementsOf(roleId))).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+  });
+
+  it('contacts stream → ttl-receipts: REMOVE records of the TTL service only, failures to a DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.storage.table(contactsTable)), 'StreamArn'] },
+      FunctionName: { Ref: logicalId(stack.ttlReceipts.handler.fn) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['REMOVE'],
+              userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+            }),
+          },
+        ],
+      },
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.ttlReceipts.failures.queue), 'Arn'] } },
+      },
+    });
+  });
+
+  it('dsr: no trigger, no URL: operators invoke it with IAM credentials', () => {
+    const dsr = logicalId(stack.dataSubjectRights.handler.fn);
+    const references = JSON.stringify(
+      Object.values(resources).filter((r) =>
+        ['AWS::Lambda::Url', 'AWS::Lambda::Permission', 'AWS::Lambda::EventSourceMapping'].includes(r.Type),
+      ),
+    );
+    expect(references).not.toContain(dsr);
+  });
+
+  it('EventBridge Scheduler: the ledger digest daily at 04:30 Europe/Paris, with a DLQ', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 4 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [logicalId(stack.ledgerDigest.handler.fn), 'Arn'] },
+        DeadLetterConfig: Match.anyValue(),
+      }),
+    });
+  });
+});
+
+describe('IAM: least privilege', () => {
+  it('no statement allows every action or every action of a service', () => {
+    for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+      for (const action of actionsOf(policy.Properties.PolicyDocument.Statement)) {
+        expect(action, id).not.toBe('*');
+        expect(action, id).not.toMatch(/^[a-z0-9-]+:\*$/);
+      }
+    }
+  });
+
+  it('our functions\' roles: no managed policy, no Resource "*"', () => {
+    for (const f of hygieneFunctions()) {
+      const role = resources[logicalId(f.role)];
+      expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+      for (const s of statementsOf(logicalId(f.role))) expect(asArray(s.Resource), f.node.path).not.toContain('*');
+    }
+  });
+
+  it('ses-events cannot read the bucket (no S3 action at all)', () => {
+    const statements = statementsOf(logicalId(stack.sesEvents.handler.role));
+    expect(actionsOf(statements).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    expect(resourcesOf(statements)).not.toContain(logicalId(stack.storage.bucket));
+  });
+
+  it('unsubscribe touches the suppressions and ledger tables only', () => {
+    const statements = statementsOf(logicalId(stack.unsubscribe.handler.role));
+    const dynamo = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    const tableIds = new Set(
+      JSON.stringify(dynamo.map((s) => s.Resource))
+        .match(/"Storage[A-Za-z]+[0-9A-F]{8}"/g)
+        ?.map((m) => m.slice(1, -1)),
+    );
+    expect([...tableIds].sort()).toEqual(
+      [logicalId(stack.storage.table(ledgerTable)), logicalId(stack.storage.table(suppressionsTable))].sort(),
+    );
+    expect(actionsOf(statements).filter((a) => /^(s3|sqs|ses|sms-voice):/.test(a))).toEqual([]);
+  });
+
+  it('ingest-list reads incoming/ and writes reports/, nothing else of the bucket', () => {
+    const statements = statementsOf(logicalId(stack.ingestion.handler.role));
+    const objectStatements = statements.filter((s) => actionsOf([s]).some((a) => /^s3:(Get|Put)Object$/.test(a)));
+    const grants = objectStatements.map((s) => [actionsOf([s]).sort(), JSON.stringify(s.Resource)]);
+    expect(grants).toContainEqual([['s3:GetObject'], expect.stringContaining('/incoming/*')]);
+    expect(grants).toContainEqual([['s3:AbortMultipartUpload', 's3:PutObject'], expect.stringContaining('/reports/*')]);
+    expect(grants).toHaveLength(2);
+  });
+
+  it('send-message: SES SendEmail on the sending identity and configuration set only', () => {
+    const statements = statementsOf(logicalId(stack.sending.sendMessage.role));
+    const ses = statements.find((s) => actionsOf([s]).includes('ses:SendEmail'));
+    expect(asArray(ses?.Action)).toEqual(['ses:SendEmail']);
+    const arns = JSON.stringify(ses?.Resource);
+    expect(arns).toContain(':identity/example.com');
+    expect(arns).toContain(`":configuration-set/",{"Ref":"${logicalId(stack.sesEvents.configurationSet)}"}`);
+    const sms = statements.find((s) => actionsOf([s]).includes('sms-voice:SendTextMessage'));
+    expect(JSON.stringify(sms?.Resource)).toContain(':sms-voice:eu-west-3:');
+  });
+
+  it('ledger-digest may put digests with a retention, and cannot delete them', () => {
+    const actions = actionsOf(statementsOf(logicalId(stack.ledgerDigest.handler.role)));
+    expect(actions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:PutObjectRetention']));
+    expect(actions.filter((a) => /Delete|BypassGovernance/.test(a) && a.startsWith('s3:'))).toEqual([]);
+  });
+});
+
+describe('outputs the hygiene CLI reads', () => {
+  it('one per env var, named stackOutputKey(envVar), with a stable export name', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Export: { Name: string } }>;
+    const envVars = [
+      bucketDefinition.envVar,
+      bucketDefinition.digestBucketEnvVar,
+      ...tables.map((t) => t.envVar),
+      'HMAC_SECRET_ARN',
+      'CONFIGURATION_SET',
+      'UNSUBSCRIBE_BASE_URL',
+      'INGEST_QUEUE_URL',
+      'SES_EVENTS_QUEUE_URL',
+      'CAMPAIGN_QUEUE_URL',
+      'SEND_QUEUE_URL',
+      'SMS_INBOUND_TOPIC_ARN',
+      'DSR_FUNCTION_NAME',
+      'ALARM_TOPIC_ARN',
+      'AWS_REGION',
+    ];
+    for (const envVar of envVars) {
+      const key = stackOutputKey(envVar);
+      expect(outputs[key]?.Export.Name, envVar).toBe(`Test-${key}`);
+      expect(envVarOfStackOutput(key)).toBe(envVar);
+    }
+    expect(stackOutputKey('CONTACTS_TABLE')).toBe('ContactsTable');
+  });
+
+  it('the unsubscribe base URL has no trailing slash (tokens go under /u/)', () => {
+    const output = template.toJSON().Outputs.UnsubscribeBaseUrl.Value;
+    expect(JSON.stringify(output)).toContain('"https://"');
+    expect(JSON.stringify(output)).toContain(logicalId(stack.unsubscribe.url));
   });
 });

@@ -1,0 +1,141 @@
+/**
+ * Every way a person says no (rules.md §8), each to its own function:
+ * - SES configuration set (account suppression of bounces and complaints on) → events
+ *   on the default EventBridge bus → rule → SQS → ses-events;
+ * - the one-click unsubscribe endpoint (RFC 8058) → Function URL → unsubscribe;
+ * - SMS STOP replies (AWS End User Messaging two-way SMS) → SNS → sms-inbound.
+ */
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { contactsTable, ledgerTable, suppressionsTable } from '../../shared/resources.ts';
+import { HygieneFunction, type Platform } from './hygiene-function.ts';
+import { WorkQueue } from './work-queue.ts';
+
+const sesEventsTimeout = Duration.seconds(60);
+const unsubscribeTimeout = Duration.seconds(10);
+
+/** SES configuration set → EventBridge default bus → rule → SQS → ses-events. */
+export class SesEvents extends Construct {
+  readonly configurationSet: ses.ConfigurationSet;
+  readonly queue: WorkQueue;
+  readonly handler: HygieneFunction;
+
+  constructor(scope: Construct, id: string, platform: Platform) {
+    super(scope, id);
+    const { settings } = platform.config;
+    // rules.md §8: a hard bounce or a complaint stops every later message, even one sent
+    // by a path that forgot to check our own suppressions.
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName: settings.configurationSet,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      reputationMetrics: true,
+      sendingEnabled: true,
+    });
+    // SES publishes to the account's default bus only.
+    this.configurationSet.addEventDestination('ToEventBridge', {
+      destination: ses.EventDestination.eventBus(events.EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+    });
+
+    this.queue = new WorkQueue(this, 'Events', {
+      monitoring: platform.monitoring,
+      purpose: 'ses-events (bounces, complaints, clicks)',
+      consumerTimeout: sesEventsTimeout,
+    });
+    new events.Rule(this, 'Rule', {
+      description: 'prospect-hygiene: events of the configuration set → ses-events queue',
+      eventPattern: {
+        source: ['aws.ses'],
+        // only this deployment's messages, not another application's on the same account
+        detail: { mail: { tags: { 'ses:configuration-set': [settings.configurationSet] } } },
+      },
+      targets: [new eventTargets.SqsQueue(this.queue.queue, { deadLetterQueue: this.queue.deadLetterQueue })],
+    });
+    // No bucket access at all: events name contacts by the suppression key in their tags.
+    this.handler = new HygieneFunction(this, 'Handler', platform, {
+      name: 'ses-events',
+      description: 'records bounces, complaints and unsubscribes; clicks extend retention',
+      timeout: sesEventsTimeout,
+    })
+      .useTable(suppressionsTable, 'readWrite')
+      .useTable(contactsTable, 'readWrite')
+      .useTable(ledgerTable, 'readWrite')
+      .useSecret();
+    this.handler.fn.addEventSource(
+      new lambdaEvents.SqsEventSource(this.queue.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+  }
+}
+
+/** The one-click unsubscribe endpoint (RFC 8058): a public Function URL → unsubscribe. */
+export class Unsubscribe extends Construct {
+  readonly handler: HygieneFunction;
+  readonly url: lambda.FunctionUrl;
+  /** `https://<id>.lambda-url.<region>.on.aws`, no trailing slash: tokens go under `/u/` */
+  readonly baseUrl: string;
+
+  constructor(scope: Construct, id: string, platform: Platform) {
+    super(scope, id);
+    // Suppressions and the ledger, nothing else: the endpoint is public.
+    this.handler = new HygieneFunction(this, 'Handler', platform, {
+      name: 'unsubscribe',
+      description: 'one-click unsubscribe endpoint (RFC 8058)',
+      timeout: unsubscribeTimeout,
+    })
+      .useTable(suppressionsTable, 'readWrite')
+      .useTable(ledgerTable, 'readWrite')
+      .useSecret();
+    // RFC 8058: mailbox providers POST without credentials; the signed token is the authorisation.
+    this.url = this.handler.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    this.baseUrl = Fn.join('', ['https://', Fn.select(2, Fn.split('/', this.url.url))]);
+  }
+}
+
+/** SMS STOP replies: AWS End User Messaging two-way SMS → SNS (KMS) → sms-inbound. */
+export class SmsInbound extends Construct {
+  readonly topic: sns.Topic;
+  readonly handler: HygieneFunction;
+
+  constructor(scope: Construct, id: string, platform: Platform) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'prospect-hygiene inbound SMS',
+      masterKey: platform.storage.dataKey,
+      enforceSSL: true,
+    });
+    // AWS End User Messaging publishes the replies; only on behalf of this account
+    // (confused-deputy guard).
+    const smsService = new iam.ServicePrincipal('sms-voice.amazonaws.com');
+    const thisAccount = { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } };
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [smsService],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: thisAccount,
+      }),
+    );
+    platform.storage.dataKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [smsService],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: thisAccount,
+      }),
+    );
+    this.handler = new HygieneFunction(this, 'Handler', platform, {
+      name: 'sms-inbound',
+      description: 'records SMS STOP replies as oppositions',
+    })
+      .useTable(suppressionsTable, 'readWrite')
+      .useTable(ledgerTable, 'readWrite')
+      .useSecret();
+    this.handler.fn.addEventSource(new lambdaEvents.SnsEventSource(this.topic));
+  }
+}

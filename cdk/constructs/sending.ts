@@ -1,0 +1,118 @@
+/**
+ * Campaigns out: `campaigns/<campaignId>.json` created → SQS → send-campaign (gate,
+ * audience) → send queue → send-message (SESv2 SendEmail on the configuration set, or
+ * an SMS through AWS End User Messaging).
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import type * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+import { bucketDefinition, contactsTable, ledgerTable, sendsTable, suppressionsTable } from '../../shared/resources.ts';
+import { HygieneFunction, type Platform } from './hygiene-function.ts';
+import { acknowledgeWildcardResource } from './nag.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export const CAMPAIGN_QUEUE_ENV_VAR = 'CAMPAIGN_QUEUE_URL';
+export const SEND_QUEUE_ENV_VAR = 'SEND_QUEUE_URL';
+
+export interface SendingProps {
+  configurationSet: ses.IConfigurationSet;
+  /** where unsubscribe tokens are redeemed: `<base>/u/<token>` */
+  unsubscribeBaseUrl: string;
+}
+
+const campaignTimeout = Duration.minutes(15);
+const messageTimeout = Duration.seconds(60);
+
+export class Sending extends Construct {
+  readonly campaignQueue: WorkQueue;
+  readonly sendQueue: WorkQueue;
+  readonly sendCampaign: HygieneFunction;
+  readonly sendMessage: HygieneFunction;
+
+  constructor(scope: Construct, id: string, platform: Platform, props: SendingProps) {
+    super(scope, id);
+    const { deployment } = platform.config;
+    const settings = { unsubscribeBaseUrl: props.unsubscribeBaseUrl };
+
+    this.campaignQueue = new WorkQueue(this, 'Campaigns', {
+      monitoring: platform.monitoring,
+      purpose: 'send-campaign (uploaded campaigns)',
+      consumerTimeout: campaignTimeout,
+    });
+    platform.storage.bucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.SqsDestination(this.campaignQueue.queue),
+      bucketDefinition.campaignTrigger,
+    );
+    this.sendQueue = new WorkQueue(this, 'Messages', {
+      monitoring: platform.monitoring,
+      purpose: 'send-message (messages to send)',
+      consumerTimeout: messageTimeout,
+    });
+
+    // rules.md §6: the gate reads oppositions and expiry at send time, not at import.
+    this.sendCampaign = new HygieneFunction(this, 'SendCampaign', platform, {
+      name: 'send-campaign',
+      description: 'judges a campaign and its audience, queues the allowed messages',
+      timeout: campaignTimeout,
+      memorySize: 1024,
+      settings,
+    })
+      // A campaign without a list filter reaches every contact: a Scan of the contacts table.
+      .useTable(contactsTable, 'read', { scan: true })
+      .useTable(suppressionsTable, 'read')
+      .useTable(sendsTable, 'readWrite')
+      .useObjects(bucketDefinition.prefixes.campaigns, 'read')
+      .useObjects(bucketDefinition.prefixes.reports, 'write')
+      .useQueue(SEND_QUEUE_ENV_VAR, this.sendQueue.queue);
+    this.sendCampaign.fn.addEventSource(
+      new lambdaEvents.SqsEventSource(this.campaignQueue.queue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+
+    const { partition, region, account } = Stack.of(this);
+    const smsOriginators = ['phone-number', 'pool', 'sender-id', 'configuration-set'].map(
+      (type) => `arn:${partition}:sms-voice:${region}:${account}:${type}/*`,
+    );
+    this.sendMessage = new HygieneFunction(this, 'SendMessage', platform, {
+      name: 'send-message',
+      description: 'sends one message through SES or SMS, at most once per contact and campaign',
+      timeout: messageTimeout,
+      settings,
+    })
+      .useTable(contactsTable, 'readWrite')
+      .useTable(suppressionsTable, 'read')
+      .useTable(sendsTable, 'readWrite')
+      .useTable(ledgerTable, 'readWrite')
+      .useSecret()
+      // SESv2 SendEmail is authorised on both the sending identity and the configuration set.
+      .allow(
+        new iam.PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [
+            `arn:${partition}:ses:${region}:${account}:identity/${deployment.sendingDomain}`,
+            `arn:${partition}:ses:${region}:${account}:configuration-set/${props.configurationSet.configurationSetName}`,
+          ],
+        }),
+      )
+      .allow(new iam.PolicyStatement({ actions: ['sms-voice:SendTextMessage'], resources: smsOriginators }));
+    for (const originator of smsOriginators) {
+      acknowledgeWildcardResource(
+        this.sendMessage.role,
+        originator,
+        'The campaign names its SMS sender at run time; limited to origination identities of this account and region.',
+      );
+    }
+    // The concurrency cap is the sending rate's lever: SES throttles beyond the account's quota.
+    this.sendMessage.fn.addEventSource(
+      new lambdaEvents.SqsEventSource(this.sendQueue.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: deployment.senderConcurrency,
+      }),
+    );
+  }
+}

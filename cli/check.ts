@@ -1,0 +1,256 @@
+/**
+ * `hygiene check <manifest.json>`: judges a list offline, with no AWS account and no
+ * emulator (design.md §3.4): the list's provenance (rules.md §3), then every row
+ * (rules.md §4). The same domain code as the ingestion of an uploaded list.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openList } from '#csv/read-list';
+import { neutraliseCsvCell, toCsvLine } from '#csv/write-csv';
+import type { Contact, ListReport, RowDecision } from '#domain/contact';
+import { ListJudge } from '#domain/list-judge';
+import { INVALID_MANIFEST, judgeManifest } from '#domain/provenance';
+import type { ReasonCode } from '#domain/reasons';
+import { type Manifest, manifestSchema } from '#schemas/manifest';
+import { parseWith } from '#schemas/parse';
+import type { Settings } from '#schemas/settings';
+import { loadSettings, parseNow } from './config.ts';
+import { EXIT, UsageError } from './errors.ts';
+
+/**
+ * Offline there is no opposition store, so the suppression keys computed here are never
+ * looked up or shown: a fixed local secret is enough (the deployment's real secret lives
+ * in Secrets Manager and never reaches the CLI's `check`).
+ */
+export const OFFLINE_SUPPRESSION_SECRET = 'hygiene-check-offline';
+
+/** Short French labels for every reason code (the codes themselves are the stable interface). */
+export const REASON_LABELS: Record<ReasonCode, string> = {
+  MANIFEST_INVALID: 'manifeste illisible ou non conforme',
+  DATA_CHECKSUM_MISMATCH: "l'empreinte SHA-256 du fichier ne correspond pas au manifeste",
+  ADVERTISER_MISMATCH: "l'annonceur n'est pas celui de ce déploiement",
+  PURPOSE_INCOMPATIBLE: 'finalité incompatible avec la prospection',
+  PROV_UNDOCUMENTED: 'provenance tierce non documentée (collecteur, dates ou contrat manquants)',
+  PROV_UNAUDITED: 'formulaires de collecte du tiers non vérifiés (auditRef manquant)',
+  ROW_MALFORMED: 'ligne illisible ou sans adresse',
+  ADDRESS_INVALID: 'adresse ou numéro invalide',
+  ADDRESS_DISPOSABLE: 'adresse jetable',
+  DUPLICATE: 'doublon (la première ligne est retenue)',
+  OPPOSED: "la personne s'est opposée",
+  BOUNCED: 'adresse en erreur définitive',
+  PROV_SCRAPED: 'adresse nominative collectée sur le web (aspiration interdite)',
+  PROV_GENERIC_REPLY: "adresse nominative apprise par la réponse d'une adresse générique",
+  RET_EXPIRED: 'durée de conservation dépassée',
+  B2B_NOT_INFORMED: 'professionnel non informé à la collecte',
+  CONSENT_INVALID: 'consentement non valable (case pré-cochée, CGU, conditionnel)',
+  CONSENT_NO_PROOF: 'preuve du consentement incomplète',
+  CONSENT_WRONG_CHANNEL: 'consentement donné pour un autre canal',
+  PARTNER_NOT_NAMED: "l'annonceur n'est pas nommé parmi les partenaires",
+  ONWARD_TRANSFER: 'fichier transmis par un autre que le collecteur',
+  SOFTOPTIN_NO_SALE: 'client sans achat (soft opt-in impossible)',
+  SOFTOPTIN_OTHER_ENTITY: "client d'une autre entité",
+  SOFTOPTIN_NO_OPTOUT_AT_COLLECTION: "pas d'opposition proposée à la collecte",
+  NO_CONSENT: 'aucune base légale (pas de consentement)',
+  CONTENT_NO_IDENTITY: "le message ne nomme pas l'annonceur",
+  CONTENT_NO_OPTOUT: 'pas de lien de désinscription / de mention STOP',
+  CONTENT_NO_SOURCE: "la source des données n'est pas indiquée au premier message",
+  SMS_BAD_SENDER: "l'émetteur SMS n'est pas un numéro court 3xxxx à 8xxxx",
+  SOFTOPTIN_NOT_ANALOGOUS: 'produit non analogue à ceux achetés',
+  B2B_UNRELATED: 'sans rapport avec la fonction du professionnel',
+  SECTOR_BAN: 'rénovation énergétique : démarchage des particuliers interdit',
+  WINDOW: "hors plage d'envoi des SMS (reporté)",
+  FREQ_CAP: 'plafond de fréquence atteint',
+};
+
+const STATUS_FR: Record<ListReport['status'], string> = {
+  accepted: 'ACCEPTÉE',
+  rejected: 'REJETÉE',
+  quarantined: 'EN QUARANTAINE',
+};
+
+export interface CheckListOptions {
+  now: Date;
+  settings: Settings;
+  /** write rejected rows as uploaded, plus a `reasons` column, to this file */
+  rejectedFile?: string;
+  /** keep every decision in the report (default true); false keeps memory flat on big lists */
+  keepDecisions?: boolean;
+  /** called with each row decision in file order, and the contact an accepted row makes (with `contacts`) */
+  onDecision?: (decision: RowDecision, contact?: Contact) => void;
+  /** build the contacts of accepted rows, with their suppression keys (default false: `check` stores nothing) */
+  contacts?: boolean;
+}
+
+/** A manifest file that exists but cannot be parsed: its list id if one can be read, else the folder's name. */
+function fallbackListId(raw: unknown, manifestPath: string): string {
+  const id = (raw as { listId?: unknown } | null)?.listId;
+  if (typeof id === 'string' && id !== '') return id;
+  return dirname(resolve(manifestPath)).split(/[\\/]/).pop() ?? 'unknown';
+}
+
+function emptyReport(listId: string, status: ListReport['status'], reasons: ListReport['reasons']): ListReport {
+  return { listId, status, reasons, rows: { total: 0, accepted: 0, rejected: 0 }, byReason: {}, decisions: [] };
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 18 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Judge a list offline: the manifest (rules.md §3), then, when the list may be imported,
+ * every row (rules.md §4). The data file's SHA-256 is computed while it streams; a
+ * mismatch rejects the list after the fact and drops the row decisions. A missing
+ * manifest or data file is a UsageError (exit 2).
+ */
+export async function checkList(manifestPath: string, opts: CheckListOptions): Promise<ListReport> {
+  let text: string;
+  try {
+    text = await readFile(manifestPath, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the manifest ${manifestPath}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return emptyReport(fallbackListId(undefined, manifestPath), 'rejected', INVALID_MANIFEST.reasons);
+  }
+  const parsed = parseWith(manifestSchema, raw, 'manifest');
+  if (!parsed.ok) return emptyReport(fallbackListId(raw, manifestPath), 'rejected', INVALID_MANIFEST.reasons);
+  const manifest: Manifest = parsed.value;
+  const dataPath = resolve(dirname(manifestPath), manifest.dataFile);
+  try {
+    if (!(await stat(dataPath)).isFile()) throw new Error('not a file');
+  } catch {
+    throw new UsageError(`cannot read the data file ${manifest.dataFile} named by the manifest`);
+  }
+  const expected = manifest.sha256.toLowerCase();
+
+  const verdict = judgeManifest(manifest, opts.settings, { now: opts.now });
+  if (verdict.status !== 'accepted') {
+    // rules.md §3: no row of a rejected or quarantined list is judged; the checksum is still reported
+    const ok = (await sha256OfFile(dataPath)) === expected;
+    const full = judgeManifest(manifest, opts.settings, { now: opts.now, dataChecksumOk: ok });
+    return emptyReport(manifest.listId, full.status, full.reasons);
+  }
+
+  const hash = createHash('sha256');
+  async function* hashed(): AsyncIterable<Uint8Array> {
+    for await (const chunk of createReadStream(dataPath, { highWaterMark: 1 << 18 })) {
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+  }
+  const judge = new ListJudge(manifest, opts.settings, opts.now, OFFLINE_SUPPRESSION_SECRET, {
+    keepDecisions: opts.keepDecisions ?? true,
+    contacts: opts.contacts ?? false,
+  });
+  const { info, batches } = await openList(hashed(), manifest.csv ?? {});
+  let rejected: WriteStream | undefined;
+  if (opts.rejectedFile) {
+    rejected = createWriteStream(opts.rejectedFile);
+    rejected.write(`${toCsvLine([...info.headers, 'reasons'].map(neutraliseCsvCell), info.delimiter)}\r\n`);
+  }
+  for await (const batch of batches) {
+    let out = '';
+    for (const record of batch) {
+      const judged = record.ok
+        ? judge.decide(judge.prepare(record.row))
+        : { decision: judge.malformed(record.line, record.detail), contact: undefined };
+      const decision = judged.decision;
+      opts.onDecision?.(decision, judged.contact);
+      if (rejected && decision.status === 'rejected') {
+        const cells = [...record.cells, (decision.reasons ?? []).join('|')];
+        out += `${toCsvLine(cells.map(neutraliseCsvCell), info.delimiter)}\r\n`;
+      }
+    }
+    if (rejected && out !== '' && !rejected.write(out)) {
+      await new Promise<void>((done) => rejected?.once('drain', done));
+    }
+  }
+  if (rejected) {
+    const stream = rejected;
+    await new Promise<void>((done, fail) => stream.end((error?: Error | null) => (error ? fail(error) : done())));
+  }
+  if (hash.digest('hex') !== expected) {
+    const full = judgeManifest(manifest, opts.settings, { now: opts.now, dataChecksumOk: false });
+    return emptyReport(manifest.listId, full.status, full.reasons);
+  }
+  return judge.report(verdict, info.unknownColumns);
+}
+
+/** The readable summary (French first). */
+export function formatReport(report: ListReport, firstRejected: RowDecision[]): string {
+  const lines: string[] = [];
+  lines.push(`Liste ${report.listId} : ${STATUS_FR[report.status]} (${report.status})`);
+  for (const r of report.reasons) lines.push(`  ${r} — ${REASON_LABELS[r]}`);
+  if (report.status === 'accepted') {
+    lines.push(`Lignes : ${report.rows.total} — acceptées ${report.rows.accepted}, rejetées ${report.rows.rejected}`);
+    const byReason = Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
+    if (byReason.length > 0) {
+      lines.push('Rejets par motif (motif décisif) :');
+      const width = Math.max(...byReason.map(([code]) => code.length));
+      for (const [code, count] of byReason) {
+        lines.push(`  ${code.padEnd(width)} ${String(count).padStart(7)}  ${REASON_LABELS[code as ReasonCode]}`);
+      }
+    }
+    if (firstRejected.length > 0) {
+      lines.push('Premières lignes rejetées :');
+      for (const d of firstRejected) lines.push(`  ligne ${d.line} : ${(d.reasons ?? []).join(', ')}`);
+    }
+    if (report.unknownColumns?.length) lines.push(`Colonnes ignorées : ${report.unknownColumns.join(', ')}`);
+  } else {
+    lines.push(
+      report.status === 'quarantined'
+        ? 'Rien n’est importé : corrigez le manifeste et soumettez la liste à nouveau.'
+        : 'Rien n’est importé de cette liste.',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsedArgs: ReturnType<typeof parse>;
+  try {
+    parsedArgs = parse(args);
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  const { values, positionals } = parsedArgs;
+  if (positionals.length !== 1)
+    throw new UsageError('usage: hygiene check <manifest.json> [--json] [--now ISO] [--rejected file]');
+  const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
+  const now = parseNow(values.now);
+  const firstRejected: RowDecision[] = [];
+  const report = await checkList(positionals[0] as string, {
+    now,
+    settings,
+    rejectedFile: values.rejected,
+    keepDecisions: values.json,
+    onDecision: (d) => {
+      if (d.status === 'rejected' && firstRejected.length < 10) firstRejected.push(d);
+    },
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, firstRejected));
+  return report.status === 'accepted' ? EXIT.done : EXIT.refused;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      now: { type: 'string' },
+      config: { type: 'string' },
+      advertiser: { type: 'string' },
+      rejected: { type: 'string' },
+    },
+  });
+}

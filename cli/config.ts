@@ -1,0 +1,50 @@
+/**
+ * The deployment's settings for a CLI command (design.md §3.4): `hygiene.config.json` in
+ * the working directory when present, or the `--config` file, over the documented
+ * defaults; `--advertiser` overrides the advertiser.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseListDate } from '#domain/dates';
+import { parseWith } from '#schemas/parse';
+import { type Settings, settingsSchema } from '#schemas/settings';
+import { UsageError } from './errors.ts';
+
+export const CONFIG_FILE = 'hygiene.config.json';
+
+/** Read, validate and complete the settings. Bad usage or an unreadable file → UsageError (one line). */
+export function loadSettings(options: { config?: string; advertiser?: string } = {}): Settings {
+  let raw: unknown = {};
+  const explicit = options.config !== undefined;
+  const path = resolve(options.config ?? CONFIG_FILE);
+  if (explicit || existsSync(path)) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new UsageError(`cannot read the settings file ${options.config ?? CONFIG_FILE}`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new UsageError(`${options.config ?? CONFIG_FILE} is not valid JSON`);
+    }
+  }
+  const parsed = parseWith(settingsSchema, raw, options.config ?? CONFIG_FILE);
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  const settings = parsed.value;
+  if (options.advertiser !== undefined) {
+    if (options.advertiser.trim() === '') throw new UsageError('--advertiser needs a name');
+    settings.advertiser = options.advertiser.trim();
+  }
+  return settings;
+}
+
+/** `--now <ISO date>`: the instant to judge at (retention, windows); the clock otherwise. */
+export function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  // a date or time without a zone is Europe/Paris time, as in the lists (design.md §3.2)
+  const now = parseListDate(value);
+  if (!now) throw new UsageError(`--now: '${value}' is not an ISO date`);
+  return now;
+}

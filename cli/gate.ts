@@ -1,0 +1,205 @@
+/**
+ * `hygiene gate <campaign.json> --manifest <m.json>…`: offline, which rows of those lists
+ * a campaign may reach, and why not (design.md §3.4). Each list is judged as `check`
+ * judges it; accepted rows become contacts, gated against the campaign (rules.md §6).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Contact, RowDecision } from '#domain/contact';
+import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
+import { mergeContact } from '#domain/merge';
+import type { ListReason, ReasonCode, RowReason, SendReason } from '#domain/reasons';
+import { type Campaign, campaignSchema } from '#schemas/campaign';
+import { parseWith } from '#schemas/parse';
+import type { Settings } from '#schemas/settings';
+import { checkList, REASON_LABELS } from './check.ts';
+import { loadSettings, parseNow } from './config.ts';
+import { EXIT, UsageError } from './errors.ts';
+
+export type GateReason = CampaignReason | RowReason | SendReason | ListReason;
+
+export interface GateDecision {
+  listId: string;
+  line: number;
+  status: 'send' | 'skip' | 'defer';
+  reasons: GateReason[];
+  notBefore?: string;
+}
+
+export interface GateReport {
+  campaignId: string;
+  status: 'accepted' | 'rejected';
+  reasons: CampaignReason[];
+  /** each list's verdict (a list that is not accepted brings no row) */
+  lists: { listId: string; status: 'accepted' | 'rejected' | 'quarantined'; reasons: ListReason[] }[];
+  counts: { send: number; skip: number; defer: number };
+  /** each skipped or deferred row once, under its first reason */
+  byReason: Partial<Record<GateReason, number>>;
+  /** rows of lists the campaign's audience filter leaves out */
+  outOfAudience: number;
+  decisions: GateDecision[];
+}
+
+async function readCampaign(path: string): Promise<Campaign> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the campaign ${path}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new UsageError(`the campaign ${path} is not valid JSON`);
+  }
+  const parsed = parseWith(campaignSchema, raw, 'campaign');
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  return parsed.value;
+}
+
+/** Gate a campaign against lists, offline. */
+export async function gateCampaign(
+  campaign: Campaign,
+  manifestPaths: readonly string[],
+  opts: { now: Date; settings: Settings },
+): Promise<GateReport> {
+  const verdict = judgeCampaign(campaign, opts.settings);
+  const report: GateReport = {
+    campaignId: campaign.campaignId,
+    status: verdict.status,
+    reasons: verdict.reasons,
+    lists: [],
+    counts: { send: 0, skip: 0, defer: 0 },
+    byReason: {},
+    outOfAudience: 0,
+    decisions: [],
+  };
+  const lists = campaign.audience?.lists;
+  const kinds = campaign.audience?.kinds;
+  // One contact per suppression key, as the store keeps it: a person on two lists is one contact.
+  const contacts = new Map<string, Contact>();
+  const rows: { listId: string; decision: RowDecision; key?: string }[] = [];
+  for (const path of manifestPaths) {
+    const listRows: { decision: RowDecision; contact?: Contact }[] = [];
+    const listReport = await checkList(path, {
+      now: opts.now,
+      settings: opts.settings,
+      keepDecisions: false,
+      contacts: true,
+      onDecision: (decision, contact) => listRows.push({ decision, contact }),
+    });
+    report.lists.push({ listId: listReport.listId, status: listReport.status, reasons: listReport.reasons });
+    if (listReport.status !== 'accepted') continue;
+    if (lists && !lists.includes(listReport.listId)) {
+      report.outOfAudience += listRows.length;
+      continue;
+    }
+    for (const { decision, contact } of listRows) {
+      if (contact) {
+        if (kinds && !kinds.includes(contact.kind)) {
+          report.outOfAudience++;
+          continue;
+        }
+        const stored = contacts.get(contact.suppressionKey);
+        contacts.set(contact.suppressionKey, stored ? mergeContact(stored, contact) : contact);
+        rows.push({ listId: listReport.listId, decision, key: contact.suppressionKey });
+      } else {
+        rows.push({ listId: listReport.listId, decision });
+      }
+    }
+  }
+
+  const gated = new Set<string>();
+  for (const { listId, decision, key } of rows) {
+    let d: GateDecision;
+    if (!key) {
+      // rejected at import: a skip with its import reasons
+      d = { listId, line: decision.line, status: 'skip', reasons: decision.reasons ?? [] };
+    } else if (verdict.status === 'rejected') {
+      d = { listId, line: decision.line, status: 'skip', reasons: [...verdict.reasons] };
+    } else if (gated.has(key)) {
+      // the same person reached through an earlier row: one message only
+      d = { listId, line: decision.line, status: 'skip', reasons: ['DUPLICATE'] };
+    } else {
+      gated.add(key);
+      const g = gateContact(contacts.get(key) as Contact, campaign, { now: opts.now, settings: opts.settings });
+      d = { listId, line: decision.line, status: g.status, reasons: g.reasons };
+      if (g.notBefore) d.notBefore = g.notBefore;
+    }
+    report.counts[d.status]++;
+    const first = d.reasons[0];
+    if (first) report.byReason[first] = (report.byReason[first] ?? 0) + 1;
+    report.decisions.push(d);
+  }
+  return report;
+}
+
+const label = (code: string): string => REASON_LABELS[code as ReasonCode] ?? '';
+
+export function formatGateReport(report: GateReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `Campagne ${report.campaignId} : ${report.status === 'accepted' ? 'ACCEPTÉE' : 'REFUSÉE'} (${report.status})`,
+  );
+  for (const r of report.reasons) lines.push(`  ${r} — ${label(r)}`);
+  for (const l of report.lists) {
+    lines.push(`Liste ${l.listId} : ${l.status}${l.reasons.length ? ` (${l.reasons.join(', ')})` : ''}`);
+  }
+  lines.push(
+    `Envois : ${report.counts.send} — écartés ${report.counts.skip}, reportés ${report.counts.defer}` +
+      (report.outOfAudience ? `, hors cible ${report.outOfAudience}` : ''),
+  );
+  const byReason = Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
+  if (byReason.length > 0) {
+    lines.push('Par motif :');
+    const width = Math.max(...byReason.map(([code]) => code.length));
+    for (const [code, count] of byReason)
+      lines.push(`  ${code.padEnd(width)} ${String(count).padStart(7)}  ${label(code)}`);
+  }
+  const skipped = report.decisions.filter((d) => d.status !== 'send').slice(0, 10);
+  if (skipped.length > 0) {
+    lines.push('Premières lignes écartées ou reportées :');
+    for (const d of skipped) {
+      lines.push(
+        `  ${d.listId} ligne ${d.line} : ${d.status} ${d.reasons.join(', ')}${d.notBefore ? ` (à partir de ${d.notBefore})` : ''}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  const { values, positionals } = parsed;
+  const manifests = values.manifest ?? [];
+  if (positionals.length !== 1 || manifests.length === 0) {
+    throw new UsageError('usage: hygiene gate <campaign.json> --manifest <m.json> [--manifest …] [--json] [--now ISO]');
+  }
+  const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
+  const now = parseNow(values.now);
+  const campaign = await readCampaign(positionals[0] as string);
+  const report = await gateCampaign(campaign, manifests, { now, settings });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatGateReport(report));
+  return report.status === 'accepted' ? EXIT.done : EXIT.refused;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      now: { type: 'string' },
+      config: { type: 'string' },
+      advertiser: { type: 'string' },
+      manifest: { type: 'string', multiple: true },
+    },
+  });
+}

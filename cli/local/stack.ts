@@ -1,0 +1,188 @@
+/**
+ * The local stack (design.md §5): the emulators, the tables and bucket from the shared
+ * definitions, and the functions wired to their events as the CDK stack wires them.
+ * Used by `hygiene up` (fixed ports, data under .local/) and by the e2e tests.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { logger } from '#shared/powertools';
+import { localBucketName } from '#shared/resources';
+import { resetSettings, settingsFromEnv } from '#shared/settings';
+import { resetClients } from '#store/clients';
+import { ensureSecretsFile, resetSecrets } from '#store/secrets';
+import { type RunningEmulators, startEmulators } from './emulators.ts';
+import { provision } from './provision.ts';
+import { LocalQueue } from './queue.ts';
+import { startSesSimulator } from './ses-simulator.ts';
+import { campaignRoute, ingestRoute, localContext, routeBucketEvents, sqsConsumer } from './wiring.ts';
+
+export interface LocalStackOptions {
+  ports?: { dynamodb?: number; s3?: number; ses?: number; unsubscribe?: number };
+  /** folder for data and secrets; absent = in memory (tests, `--memory`) */
+  dataDir?: string;
+  /** where secrets and temporary files go when there is no dataDir */
+  workDir: string;
+  /** settings passed to the functions (HYGIENE_SETTINGS) */
+  settingsJson?: string;
+}
+
+export interface LocalStack {
+  emulators: RunningEmulators;
+  env: Record<string, string>;
+  queues: Record<string, LocalQueue>;
+  /** base URL of the local unsubscribe endpoint (`<base>/u/<token>`) */
+  unsubscribeBaseUrl: string;
+  /** polls the SES outbox once more and turns new messages into SES events */
+  pollSes(): Promise<void>;
+  /** resolves when every queue is drained */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  await mkdir(options.workDir, { recursive: true });
+  // The unsubscribe endpoint first: its URL goes into the settings the sender uses.
+  const unsubscribe = await listen(options.ports?.unsubscribe ?? 0);
+  const unsubscribeBaseUrl = `http://127.0.0.1:${(unsubscribe.address() as AddressInfo).port}`;
+  const settings = { ...(options.settingsJson ? JSON.parse(options.settingsJson) : {}), unsubscribeBaseUrl };
+  const emulators = await startEmulators({
+    dynamoPort: options.ports?.dynamodb,
+    s3Port: options.ports?.s3,
+    sesPort: options.ports?.ses,
+    dataDir: options.dataDir,
+    s3TempDir: join(options.workDir, 'tmp-s3'),
+  });
+  const secretsFile = join(options.dataDir ?? options.workDir, 'secrets.json');
+  await ensureSecretsFile(secretsFile);
+  Object.assign(process.env, emulators.env, { HYGIENE_SECRETS_FILE: secretsFile });
+  process.env.HYGIENE_SETTINGS = JSON.stringify(settings);
+  delete process.env.HYGIENE_SECRETS;
+  resetClients();
+  resetSecrets();
+  resetSettings();
+  const names = await provision('hygiene', localBucketName);
+  Object.assign(process.env, names.env);
+
+  const deadLetter = (queue: string) => () => logger.error('message moved to the dead-letter queue', { queue });
+  const ingest = await import('../../functions/ingest-list/handler.ts');
+  const queues: Record<string, LocalQueue> = {
+    ingest: new LocalQueue(
+      'ingest',
+      async (messages) => {
+        const failed: string[] = [];
+        for (const m of messages) {
+          try {
+            await ingest.handleS3Event(JSON.parse(m.body), localContext('ingest-list'));
+          } catch (error) {
+            logger.error('ingestion failed', { error: (error as Error).message.split('\n')[0] });
+            failed.push(m.messageId);
+          }
+        }
+        return failed;
+      },
+      { batchSize: 1, onDeadLetter: deadLetter('ingest') },
+    ),
+  };
+  const sesEvents = await import('../../functions/ses-events/handler.ts');
+  queues.sesEvents = new LocalQueue('ses-events', sqsConsumer('ses-events', sesEvents.handler), {
+    onDeadLetter: deadLetter('ses-events'),
+  });
+  const simulator = startSesSimulator(emulators.endpoints.ses, settingsFromEnv().configurationSet, (event) =>
+    queues.sesEvents?.send(event),
+  );
+
+  // The Function URL of the unsubscribe function, as a plain HTTP server (payload v2 events).
+  const { serveFunctionUrl } = await import('../../functions/unsubscribe/handler.ts');
+  unsubscribe.on('request', (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      try {
+        const url = new URL(req.url ?? '/', unsubscribeBaseUrl);
+        const body = Buffer.concat(chunks);
+        const out = await serveFunctionUrl(functionUrlEvent(req.method ?? 'GET', url, req.headers, body));
+        res.writeHead(out.statusCode ?? 200, out.headers as Record<string, string>);
+        res.end(out.body ?? '');
+      } catch (error) {
+        logger.error('unsubscribe endpoint failed', { error: (error as Error).message.split('\n')[0] });
+        res.writeHead(500).end();
+      }
+    });
+  });
+
+  const unroute = routeBucketEvents(emulators.s3, [{ ...ingestRoute, queue: queues.ingest as LocalQueue }]);
+  void campaignRoute;
+
+  const env = { ...emulators.env, ...names.env, HYGIENE_SECRETS_FILE: secretsFile };
+  return {
+    emulators,
+    env,
+    queues,
+    unsubscribeBaseUrl,
+    pollSes: () => simulator.poll(),
+    async idle() {
+      for (let round = 0; round < 3; round++) {
+        await simulator.poll();
+        await Promise.all(Object.values(queues).map((q) => q.idle()));
+      }
+    },
+    async stop() {
+      unroute();
+      simulator.stop();
+      await new Promise<void>((resolve) => {
+        unsubscribe.closeAllConnections();
+        unsubscribe.close(() => resolve());
+      });
+      await emulators.stop();
+    },
+  };
+}
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** A Lambda Function URL event (payload v2) for a local HTTP request. */
+function functionUrlEvent(
+  method: string,
+  url: URL,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+): import('aws-lambda').APIGatewayProxyEventV2 {
+  const flat = Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
+  );
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: flat,
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: flat['user-agent'] ?? '',
+      },
+      requestId: `local-${Date.now()}`,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body: body.length ? body.toString('base64') : undefined,
+    isBase64Encoded: body.length > 0,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * `hygiene purge [--now ISO] [--json]`: runs the retention purge now (rules.md §5) against
+ * the local stack, or the stack the environment names: deletes expired contacts with their
+ * receipts, flags those entering the re-permission window, prints a summary. Exit 0 done,
+ * 1 another purge holds the lease, 2 bad usage or store unreachable.
+ */
+import { parseArgs } from 'node:util';
+import { type PurgeProgress, type PurgeSummary, runRetentionPurge } from '#shared/flows/retention-purge';
+import { loadSettings, parseNow } from './config.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { useLocalStackDefaults } from './local-target.ts';
+
+const USAGE = 'usage: hygiene purge [--now <ISO date>] [--json] [--config <file>]';
+/** progress lines start after this long, then at most once a second */
+const PROGRESS_AFTER_MS = 2000;
+
+export async function run(args: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    const parsed = parse(args);
+    if (parsed.positionals.length > 0) throw new Error(`unexpected argument '${parsed.positionals[0]}'`);
+    values = parsed.values;
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (${USAGE})`);
+  }
+  const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
+  const now = parseNow(values.now);
+  const json = values.json ?? false;
+  useLocalStackDefaults();
+
+  const started = Date.now();
+  let lastProgress = 0;
+  const onProgress = (progress: PurgeProgress) => {
+    const t = Date.now();
+    if (json || t - started < PROGRESS_AFTER_MS || t - lastProgress < 1000) return;
+    lastProgress = t;
+    process.stderr.write(`${progressLine(progress)}\n`);
+  };
+
+  let summary: PurgeSummary;
+  try {
+    summary = await runRetentionPurge({ now, settings, onProgress });
+  } catch (error) {
+    const e = error as { message?: string; name?: string };
+    process.stderr.write(
+      `hygiene purge: purge interrupted: ${(e.message || e.name || String(error)).split('\n')[0]}\n`,
+    );
+    return EXIT.usage;
+  }
+  process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${frenchSummary(summary)}\n`);
+  return summary.stoppedBy === 'lease-held' ? EXIT.refused : EXIT.done;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean' },
+      now: { type: 'string' },
+      config: { type: 'string' },
+      advertiser: { type: 'string' },
+    },
+  });
+}
+
+const fr = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2 });
+
+function count(n: number, singular: string, plural: string): string {
+  return `${fr.format(n)} ${n > 1 ? plural : singular}`;
+}
+
+/** « Purge en cours : 8/24 partitions, 1 200 contacts supprimés, 35 signalés… » */
+export function progressLine(p: PurgeProgress): string {
+  return `Purge en cours : ${p.partitionsDone}/${p.partitions} partitions, ${count(p.deleted, 'contact supprimé', 'contacts supprimés')}, ${count(p.flagged, 'signalé', 'signalés')} pour re-permission…`;
+}
+
+/** « 12 contacts supprimés, 3 signalés pour re-permission, … » (no personal data: counts only). */
+export function frenchSummary(s: PurgeSummary): string {
+  if (s.stoppedBy === 'lease-held') return 'Une autre purge est en cours : réessayez dans quelques minutes.';
+  const parts = [
+    count(s.deleted, 'contact supprimé', 'contacts supprimés'),
+    `${count(s.flagged, 'signalé', 'signalés')} pour re-permission`,
+  ];
+  if (s.keptByRace) parts.push(`${count(s.keptByRace, 'conservé', 'conservés')} (activité entre-temps)`);
+  if (s.recoveredReceipts)
+    parts.push(`${count(s.recoveredReceipts, 'reçu rétabli', 'reçus rétablis')} après une interruption`);
+  const reads = `${count(s.read, "entrée d'index lue", "entrées d'index lues")}${s.readPerDeleted === null ? '' : ` (${fr.format(s.readPerDeleted)} par contact supprimé)`}`;
+  const end = s.done ? 'terminée' : 'à reprendre (limite de temps)';
+  return `Purge au ${s.now} ${end} : ${parts.join(', ')} ; ${reads}, ${fr.format(s.durationMs / 1000)} s.`;
+}

@@ -1,0 +1,44 @@
+/**
+ * The unsubscribe endpoint (Lambda Function URL, payload v2): `GET /u/<token>` shows the
+ * confirmation page, `POST /u/<token>` records the opposition (rules.md §7, RFC 8058).
+ * The HTTP logic lives in #shared/unsubscribe-http, shared with the local stack.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { recordUnsubscribe } from '#shared/flows/oppositions';
+import { logger } from '#shared/powertools';
+import { serveUnsubscribe } from '#shared/unsubscribe-http';
+import { loadSecrets } from '#store/secrets';
+
+export async function serveFunctionUrl(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const { tokenKeys } = await loadSecrets();
+  const now = new Date();
+  const body = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  const response = await serveUnsubscribe(
+    {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      contentType: event.headers?.['content-type'] ?? event.headers?.['Content-Type'],
+      body,
+    },
+    {
+      tokenKeys,
+      now,
+      record: async (token, source) => {
+        const { created } = await recordUnsubscribe(token, source, now);
+        logger.info('unsubscribe recorded', {
+          suppressionKey: token.suppressionKey,
+          campaignId: token.campaignId,
+          source,
+          created,
+        });
+      },
+    },
+  );
+  // the path holds the token only; never log the body or the headers (IP, user agent)
+  if (response.status >= 400) logger.info('unsubscribe request refused', { status: response.status });
+  return { statusCode: response.status, headers: response.headers, body: response.body };
+}
+
+export const handler = middy(serveFunctionUrl).use(injectLambdaContext(logger, { logEvent: false }));

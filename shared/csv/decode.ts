@@ -1,0 +1,118 @@
+/**
+ * Bytes → text for a list file, chunk by chunk (design.md §3.2: UTF-8 with or without
+ * BOM, else Windows-1252). A character split across two chunks is held back until its
+ * last byte arrives, so it is never garbled.
+ */
+import iconv from 'iconv-lite';
+
+export type ListEncoding = 'utf-8' | 'windows-1252';
+
+/** Bytes looked at, from the first non-ASCII byte on, to tell UTF-8 from Windows-1252. */
+const SNIFF_BYTES = 4096;
+
+const EMPTY = new Uint8Array(0);
+
+interface ChunkDecoder {
+  write(bytes: Uint8Array): string;
+  end(): string;
+}
+
+function utf8Decoder(): ChunkDecoder {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  return {
+    write: (bytes) => decoder.decode(bytes, { stream: true }),
+    end: () => decoder.decode(),
+  };
+}
+
+// Node 20's TextDecoder('windows-1252') is latin1 in disguise: it turns ’ € œ (0x92,
+// 0x80, 0x9C) into C1 control characters. iconv-lite has the real code page.
+function windows1252Decoder(): ChunkDecoder {
+  const decoder = iconv.getDecoder('windows-1252');
+  return {
+    write: (bytes) => decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+    end: () => decoder.end() ?? '',
+  };
+}
+
+function isValidUtf8Prefix(bytes: Uint8Array): boolean {
+  try {
+    // stream: a sequence cut at the end of the sample is not an error
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function firstNonAscii(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return i;
+  return -1;
+}
+
+/**
+ * A streaming decoder that detects the encoding when it is not given: a UTF-8 BOM
+ * means UTF-8 (the BOM is dropped; it wins over a declared encoding, being proof);
+ * otherwise the decision is taken at the first non-ASCII byte, from the next 4 KB:
+ * valid UTF-8 → UTF-8, else Windows-1252. ASCII text before it reads the same in both.
+ */
+export class ListDecoder {
+  /** the encoding in use; undefined while the text seen so far is pure ASCII */
+  encoding: ListEncoding | undefined;
+  private readonly declared: ListEncoding | undefined;
+  private decoder: ChunkDecoder | undefined;
+  private pending: Uint8Array = EMPTY;
+  private bomChecked = false;
+
+  constructor(declared?: ListEncoding) {
+    this.declared = declared;
+  }
+
+  write(chunk: Uint8Array): string {
+    if (this.decoder) return this.decoder.write(chunk);
+    return this.take(concat(this.pending, chunk), false);
+  }
+
+  end(): string {
+    if (this.decoder) return this.decoder.end();
+    const text = this.take(this.pending, true);
+    return this.decoder ? text + (this.decoder as ChunkDecoder).end() : text;
+  }
+
+  private take(bytes: Uint8Array, final: boolean): string {
+    this.pending = EMPTY;
+    if (!this.bomChecked) {
+      if (bytes.length < 3 && !final) {
+        this.pending = bytes;
+        return '';
+      }
+      this.bomChecked = true;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return this.use('utf-8', bytes.subarray(3));
+      if (this.declared) return this.use(this.declared, bytes);
+    }
+    const at = firstNonAscii(bytes);
+    if (at === -1) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    const ascii = Buffer.from(bytes.buffer, bytes.byteOffset, at).toString('latin1');
+    const rest = bytes.subarray(at);
+    if (rest.length < SNIFF_BYTES && !final) {
+      this.pending = rest;
+      return ascii;
+    }
+    return ascii + this.use(isValidUtf8Prefix(rest.subarray(0, SNIFF_BYTES)) ? 'utf-8' : 'windows-1252', rest);
+  }
+
+  private use(encoding: ListEncoding, bytes: Uint8Array): string {
+    this.encoding = encoding;
+    this.decoder = encoding === 'utf-8' ? utf8Decoder() : windows1252Decoder();
+    return this.decoder.write(bytes);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * What every message carries (rules.md §7): the unsubscribe link in place of its
+ * placeholder, « STOP au 3xxxx » in an SMS, and, for a contact whose data came from a
+ * third party and who was not informed, the source of the data and the right to object,
+ * set apart, in the first message.
+ */
+import type { Campaign } from '../schemas/campaign.ts';
+import type { Contact } from './contact.ts';
+import type { SendReason } from './reasons.ts';
+
+/** `{{unsubscribeUrl}}` (spaces inside the braces tolerated). */
+export const UNSUBSCRIBE_PLACEHOLDER = /\{\{\s*unsubscribeUrl\s*\}\}/g;
+const FIRST_NAME_PLACEHOLDER = /\{\{\s*firstName\s*\}\}/g;
+const STOP_AU = /\bSTOP\s+au\s+\d{5}\b/i;
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface RenderedSms {
+  sender: string;
+  text: string;
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+
+/** rules.md §7: the notice is owed on this message (third-party data, not informed yet, first message). */
+export function needsSourceNotice(contact: Contact, firstMessage: boolean): boolean {
+  return contact.informAtFirstMessage && !contact.informedAt && firstMessage;
+}
+
+/** rules.md §7 [GDPR 14(3), 21(4)]: where the data came from and the right to object, in French. */
+export function sourceNotice(contact: Contact, advertiser: string): string | undefined {
+  const collector = contact.collector?.trim();
+  if (!collector) return undefined;
+  return (
+    `Pourquoi recevez-vous ce message ? ${advertiser} a obtenu vos coordonnées professionnelles auprès de ` +
+    `${collector}. Vous pouvez vous opposer à tout moment, gratuitement, à la réception de nos messages ` +
+    'grâce au lien de désinscription ci-dessous, et exercer vos droits d’accès et d’effacement en nous écrivant.'
+  );
+}
+
+/**
+ * The email for one contact: placeholders replaced, and the source notice set apart at the
+ * top when it is owed (see needsSourceNotice).
+ */
+export function renderEmail(
+  campaign: Campaign,
+  contact: Contact,
+  options: { unsubscribeUrl: string; firstMessage: boolean },
+): RenderedEmail {
+  const firstName = contact.firstName ?? '';
+  const notice = needsSourceNotice(contact, options.firstMessage)
+    ? sourceNotice(contact, campaign.advertiser)
+    : undefined;
+  let text = (campaign.message.text ?? '')
+    .replace(UNSUBSCRIBE_PLACEHOLDER, options.unsubscribeUrl)
+    .replace(FIRST_NAME_PLACEHOLDER, firstName);
+  if (notice) text = `${notice}\nSe désinscrire : ${options.unsubscribeUrl}\n\n----------\n\n${text}`;
+  const rendered: RenderedEmail = {
+    subject: (campaign.message.subject ?? '').replace(FIRST_NAME_PLACEHOLDER, firstName),
+    text,
+  };
+  if (campaign.message.html !== undefined) {
+    let html = campaign.message.html
+      .replace(UNSUBSCRIBE_PLACEHOLDER, escapeHtml(options.unsubscribeUrl))
+      .replace(FIRST_NAME_PLACEHOLDER, escapeHtml(firstName));
+    if (notice) {
+      const link = escapeHtml(options.unsubscribeUrl);
+      html =
+        `<div style="border:1px solid #ccc;padding:8px;margin-bottom:16px;font-size:90%">` +
+        `<p>${escapeHtml(notice)}</p><p><a href="${link}">Se désinscrire</a></p></div>${html}`;
+    }
+    rendered.html = html;
+  }
+  return rendered;
+}
+
+/** The SMS for one contact: « STOP au <sender> » ensured, the source named when owed. */
+export function renderSms(campaign: Campaign, contact: Contact, options: { firstMessage: boolean }): RenderedSms {
+  const sender = campaign.message.smsSender ?? '';
+  let text = (campaign.message.text ?? '').replace(FIRST_NAME_PLACEHOLDER, contact.firstName ?? '').trim();
+  if (needsSourceNotice(contact, options.firstMessage) && contact.collector?.trim()) {
+    text = `${text} Coordonnées obtenues auprès de ${contact.collector.trim()}.`;
+  }
+  if (!STOP_AU.test(text)) text = `${text} STOP au ${sender}`;
+  return { sender, text };
+}
+
+/**
+ * rules.md §7: the content owed to this contact can be produced. `CONTENT_NO_SOURCE` when
+ * the first message must name the source of the data and the source is not known.
+ */
+export function checkContent(
+  campaign: Campaign,
+  contact: Contact,
+  options: { firstMessage: boolean } = { firstMessage: true },
+): SendReason[] {
+  if (!needsSourceNotice(contact, options.firstMessage)) return [];
+  const collector = contact.collector?.trim();
+  if (!collector) return ['CONTENT_NO_SOURCE'];
+  const rendered =
+    campaign.channel === 'sms'
+      ? renderSms(campaign, contact, options).text
+      : renderEmail(campaign, contact, { unsubscribeUrl: 'https://example.invalid/u/x', firstMessage: true }).text;
+  return rendered.includes(collector) ? [] : ['CONTENT_NO_SOURCE'];
+}

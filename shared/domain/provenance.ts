@@ -1,0 +1,91 @@
+/**
+ * Provenance checks on upload (rules.md §3): the whole list is judged from its manifest
+ * before any row. A rejected list is never imported; a quarantined one is stored but not
+ * imported until a corrected manifest is submitted.
+ */
+import type { Manifest } from '../schemas/manifest.ts';
+import type { Settings } from '../schemas/settings.ts';
+import { parseListDate } from './dates.ts';
+import type { ListReason } from './reasons.ts';
+
+export type ListStatus = 'accepted' | 'rejected' | 'quarantined';
+
+export interface ManifestJudgement {
+  status: ListStatus;
+  /** every list-level reason that applies: those that reject first, then those that quarantine */
+  reasons: ListReason[];
+}
+
+/**
+ * The comparable form of a company or person name: case, accents, punctuation and legal
+ * spacing do not matter (`ACME S.A.S.` = `Acme SAS`), so a typography difference never
+ * decides a legal question.
+ */
+export function entityKey(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/** Whether two names designate the same entity (see entityKey). */
+export function sameEntity(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  const ka = entityKey(a);
+  return ka !== '' && ka === entityKey(b);
+}
+
+const THIRD_PARTY_SOURCES = new Set(['partner', 'purchased', 'rented', 'broker']);
+
+/**
+ * rules.md §3: the data was collected by someone other than the advertiser: a partner, a
+ * seller, a renter, a broker, or an event run by someone else (an event is the
+ * advertiser's own only when the manifest says `source.ownEvent: true`). Public-web and
+ * scraping are not third-party here; rules.md §4 R4 judges their rows.
+ */
+export function isThirdPartySource(source: Manifest['source']): boolean {
+  if (source.kind === 'event') return source.ownEvent !== true;
+  return THIRD_PARTY_SOURCES.has(source.kind);
+}
+
+/** Purposes compatible with prospecting (rules.md §3, GDPR 5(1)(b)). */
+const COMPATIBLE_PURPOSES = new Set(['commercial-prospecting', 'customer-management']);
+
+/**
+ * Judge a parsed manifest (rules.md §3). `dataChecksumOk` is false when the data file's
+ * SHA-256 differs from the manifest's (undefined: not checked here). `now` bounds the
+ * collection period.
+ */
+export function judgeManifest(
+  manifest: Manifest,
+  settings: Settings,
+  options: { now: Date; dataChecksumOk?: boolean },
+): ManifestJudgement {
+  const rejecting: ListReason[] = [];
+  const quarantining: ListReason[] = [];
+
+  // rules.md §3: the collection period ends in the future, or starts after it ends
+  const from = parseListDate(manifest.collected.from);
+  const to = parseListDate(manifest.collected.to);
+  if (!from || !to || from.getTime() > to.getTime() || to.getTime() > options.now.getTime()) {
+    rejecting.push('MANIFEST_INVALID');
+  }
+  if (options.dataChecksumOk === false) rejecting.push('DATA_CHECKSUM_MISMATCH');
+  if (!sameEntity(manifest.advertiser, settings.advertiser)) rejecting.push('ADVERTISER_MISMATCH');
+  if (!COMPATIBLE_PURPOSES.has(manifest.purpose)) rejecting.push('PURPOSE_INCOMPATIBLE');
+
+  if (isThirdPartySource(manifest.source)) {
+    // rules.md §3 [P 15, 16, 18]: the user of third-party data must be able to show where it comes from
+    const s = manifest.source;
+    if (!s.collector?.trim() || !s.contractRef?.trim()) quarantining.push('PROV_UNDOCUMENTED');
+    if (!s.auditRef?.trim()) quarantining.push('PROV_UNAUDITED');
+  }
+
+  const reasons = [...rejecting, ...quarantining];
+  const status: ListStatus = rejecting.length > 0 ? 'rejected' : quarantining.length > 0 ? 'quarantined' : 'accepted';
+  return { status, reasons };
+}
+
+/** The judgement of a manifest that could not be read or is not of the schema (rules.md §3). */
+export const INVALID_MANIFEST: ManifestJudgement = { status: 'rejected', reasons: ['MANIFEST_INVALID'] };

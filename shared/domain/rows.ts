@@ -1,0 +1,398 @@
+/**
+ * The row gates R0–R7 of rules.md §4, applied to each row of an accepted list: all the
+ * reasons that apply are reported, the first decides. Consumers are judged per channel:
+ * a consumer row is accepted when at least one of its channels has a basis.
+ *
+ * Pure and lean: the manifest-level facts are computed once (rowContext), each row only
+ * does what depends on it.
+ */
+import type { Manifest } from '../schemas/manifest.ts';
+import type { Settings } from '../schemas/settings.ts';
+import { classifyAddress, type NormalisedEmail, type NormalisedPhone, parseRowKind } from './address.ts';
+import type { ListRow, RowDecision } from './contact.ts';
+import { addYears, ownCopy, parseListTime } from './dates.ts';
+import { entityKey, isThirdPartySource, sameEntity } from './provenance.ts';
+import type { Basis, Channel, RecipientKind, RowReason, SuppressionReason } from './reasons.ts';
+
+/** What the manifest says, once for the whole list. */
+export interface RowContext {
+  manifest: Manifest;
+  settings: Settings;
+  now: Date;
+  /** manifest channels */
+  channels: readonly Channel[];
+  thirdParty: boolean;
+  scraped: boolean;
+  ownCustomers: boolean;
+  /** start and end of the collection period, epoch ms */
+  collectedFrom: number;
+  collectedTo: number;
+  /** consent route, the parts that do not depend on the row */
+  consent: {
+    /** the manifest declares a consent mechanism other than `none` */
+    declared: boolean;
+    /** pre-ticked, terms-acceptance, conditional */
+    invalidMechanism: boolean;
+    /** wording, wording version, collection point all named */
+    proofFields: boolean;
+    /** channels consented by default */
+    channels: readonly Channel[];
+    /** third-party: advertiser named among the partners the person consented to */
+    partnerNamed: boolean;
+    /** third-party: supplier is not the collector */
+    onwardTransfer: boolean;
+  };
+  /** soft-opt-in route, the parts that do not depend on the row */
+  softOptIn: { otherEntity: boolean; noOptOutAtCollection: boolean };
+  /** professionals: informed and able to object at collection */
+  professionalsInformed: boolean;
+}
+
+const VALID_MECHANISMS = new Set(['unticked-checkbox', 'double-opt-in']);
+const INVALID_MECHANISMS = new Set(['pre-ticked-checkbox', 'terms-acceptance', 'conditional']);
+
+/** Compute the manifest-level facts the row gates need. The manifest is assumed judged (rules.md §3). */
+export function rowContext(manifest: Manifest, settings: Settings, now: Date): RowContext {
+  const c = manifest.consent;
+  const thirdParty = isThirdPartySource(manifest.source);
+  const advertiserKey = entityKey(settings.advertiser);
+  const partnerNamed =
+    c?.scope === 'named-partners' &&
+    c.namedPartners.some((p) => entityKey(p) === advertiserKey && advertiserKey !== '');
+  const collector = manifest.source.collector;
+  // A supplier that is not stated is taken to be the collector named in the manifest (the
+  // manifest is the supplier's own declaration); a stated, different supplier is an
+  // onward transfer.
+  const receivedFrom = manifest.source.receivedFrom ?? collector;
+  const collectedFrom = parseListTime(manifest.collected.from) ?? Number.NaN;
+  const collectedTo = parseListTime(manifest.collected.to) ?? Number.NaN;
+  return {
+    manifest,
+    settings,
+    now,
+    channels: manifest.channels,
+    thirdParty,
+    scraped: manifest.source.kind === 'scraping' || manifest.source.kind === 'public-web',
+    ownCustomers: manifest.source.kind === 'own-customers',
+    collectedFrom,
+    collectedTo,
+    consent: {
+      declared: c !== undefined && c.mechanism !== 'none',
+      invalidMechanism: c !== undefined && INVALID_MECHANISMS.has(c.mechanism),
+      proofFields:
+        c !== undefined &&
+        VALID_MECHANISMS.has(c.mechanism) &&
+        !!c.wording?.trim() &&
+        !!c.wordingVersion?.trim() &&
+        !!c.collectionPoint?.trim(),
+      channels: c?.channels ?? manifest.channels,
+      partnerNamed,
+      onwardTransfer: thirdParty && !!receivedFrom && !sameEntity(receivedFrom, collector),
+    },
+    softOptIn: {
+      otherEntity:
+        manifest.source.customerOf !== undefined && !sameEntity(manifest.source.customerOf, settings.advertiser),
+      noOptOutAtCollection: !manifest.notice.optOutOfferedAtCollection,
+    },
+    professionalsInformed: manifest.notice.informedAtCollection && manifest.notice.optOutOfferedAtCollection,
+  };
+}
+
+/** One row, normalised, with what the list so far says about it. */
+export interface RowFacts {
+  row: ListRow;
+  /** the normalised email, when the row has one */
+  email?: NormalisedEmail;
+  /** the normalised phone, when the row has one */
+  phone?: NormalisedPhone;
+  /** rules.md §4 R2: the row's canonical identity was seen earlier in the list */
+  duplicate: boolean;
+  /** the row's phone was seen earlier in the list (its sms channel would reach the same person twice) */
+  phoneDuplicate?: boolean;
+  /** rules.md §4 R3: the opposition store's entry for any of the row's keys */
+  suppression?: SuppressionReason;
+}
+
+/** The decision and, for an accepted row, what the contact is made of (instants as epoch ms). */
+export interface RowOutcome {
+  decision: RowDecision;
+  /** accepted rows only */
+  accepted?: {
+    kind: RecipientKind;
+    bases: Partial<Record<Channel, Basis>>;
+    expiresAt: number;
+    collectedAt: number;
+    lastActivityAt?: number;
+    lastPurchaseAt?: number;
+    consentAt?: number;
+    productCategories: string[];
+    informAtFirstMessage: boolean;
+  };
+}
+
+const CHANNEL_WORDS: Record<string, Channel> = { email: 'email', mail: 'email', 'e-mail': 'email', sms: 'sms' };
+
+const consentChannelsCache = new Map<string, readonly Channel[] | undefined>();
+
+/** A `consent_channels` cell (`email`, `sms`, `email+sms`, also `,` `;` `|` or spaces between); undefined if unreadable. */
+export function parseConsentChannels(value: string): readonly Channel[] | undefined {
+  // a list holds a handful of distinct values
+  if (consentChannelsCache.has(value)) return consentChannelsCache.get(value);
+  const parsed = parseChannelsUncached(value);
+  if (consentChannelsCache.size > 1000) consentChannelsCache.clear();
+  consentChannelsCache.set(ownCopy(value), parsed);
+  return parsed;
+}
+
+function parseChannelsUncached(value: string): readonly Channel[] | undefined {
+  const out: Channel[] = [];
+  for (const part of value.toLowerCase().split(/[+,;|/\s]+/)) {
+    if (part === '') continue;
+    const c = CHANNEL_WORDS[part];
+    if (!c) return undefined;
+    if (!out.includes(c)) out.push(c);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** `product_categories`: separated by a vertical bar (design.md §3.2). */
+export function parseProductCategories(value: string | undefined): string[] {
+  if (!value) return [];
+  const out: string[] = [];
+  for (const part of value.split('|')) {
+    const p = part.trim();
+    if (p !== '') out.push(p);
+  }
+  return out;
+}
+
+const isGenericReply = (origin: string | undefined): boolean =>
+  origin !== undefined &&
+  origin
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-') === 'generic-reply';
+
+function malformed(line: number): RowOutcome {
+  return { decision: { line, status: 'rejected', reasons: ['ROW_MALFORMED'] } };
+}
+
+function rejected(line: number, reasons: RowReason[], kind?: RecipientKind): RowOutcome {
+  const decision: RowDecision = { line, status: 'rejected', reasons };
+  if (kind) decision.kind = kind;
+  return { decision };
+}
+
+function pushUnique(list: RowReason[], reason: RowReason): void {
+  if (!list.includes(reason)) list.push(reason);
+}
+
+/** A date cell as epoch ms: absent → undefined; unreadable → NaN (the row is malformed). */
+function dateCell(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  return parseListTime(value) ?? Number.NaN;
+}
+
+const yearsAfterCache = new Map<number, number>();
+/** rules.md §5: `retentionYears` after an instant (Feb 29 → Feb 28); lists repeat their dates, so it is cached. */
+function yearsAfter(ms: number, years: number): number {
+  const key = ms * 16 + years;
+  let t = yearsAfterCache.get(key);
+  if (t === undefined) {
+    t = addYears(new Date(ms), years).getTime();
+    if (yearsAfterCache.size > 50_000) yearsAfterCache.clear();
+    yearsAfterCache.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * Decide one row (rules.md §4 R0–R7). Reasons are in gate order; the first decides. A
+ * row is accepted only when no gate R2–R6 objects and R7 gives at least one channel a
+ * basis.
+ */
+export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
+  const { row } = facts;
+  const line = row.line;
+  const now = ctx.now.getTime();
+
+  // R0: no address at all, or a date that cannot be read (the row cannot be parsed)
+  if (!facts.email && !facts.phone) return malformed(line);
+  const collectedCell = dateCell(row.collected_at);
+  const activityCell = dateCell(row.last_activity_at);
+  const purchaseCell = dateCell(row.last_purchase_at);
+  // NaN: a date that cannot be read. A sign of life or a collection after the judgement
+  // date is not a fact yet: it would stretch the retention clock (rules.md §5), so such a
+  // row is refused as unreadable too.
+  if (
+    (collectedCell !== undefined && !(collectedCell <= now)) ||
+    (activityCell !== undefined && !(activityCell <= now)) ||
+    (purchaseCell !== undefined && !(purchaseCell <= now))
+  ) {
+    return malformed(line);
+  }
+
+  // R1: address steps 1–2 of rules.md §2. An email that fails refuses the whole row: it
+  // would be the contact's identity.
+  const rowKind = parseRowKind(row.kind);
+  const cls = classifyAddress(facts.email, rowKind, ctx.manifest.audience, ctx.settings);
+  if (!cls.ok) return rejected(line, [cls.reason]);
+  const kind = cls.kind;
+
+  // The row's channels: the manifest's channels the row has a value for.
+  const channelReasons: Partial<Record<Channel, RowReason[]>> = {};
+  const channels: Channel[] = [];
+  for (const channel of ctx.channels) {
+    if (channel === 'email') {
+      if (facts.email?.ok) channels.push('email');
+    } else if (facts.phone) {
+      // rules.md §2: a number that does not parse or is not a mobile is invalid for sms
+      if (!facts.phone.ok || !facts.phone.mobile) channelReasons.sms = ['ADDRESS_INVALID'];
+      else if (facts.phoneDuplicate) channelReasons.sms = ['DUPLICATE'];
+      else channels.push('sms');
+    }
+  }
+  if (channels.length === 0) {
+    const reasons: RowReason[] = [];
+    for (const r of Object.values(channelReasons)) for (const x of r) pushUnique(reasons, x);
+    // no address for any of the list's channels
+    return rejected(line, reasons.length > 0 ? reasons : ['ROW_MALFORMED'], kind);
+  }
+
+  const reasons: RowReason[] = [];
+  // R2: first row wins
+  if (facts.duplicate) reasons.push('DUPLICATE');
+  // R3: an opposition is absolute (rules.md §0.3)
+  if (facts.suppression) reasons.push(facts.suppression);
+  // R4 [L, P 19]: harvesting individuals' addresses is unlawful; only generic mailboxes pass
+  if (ctx.scraped && kind !== 'generic') reasons.push('PROV_SCRAPED');
+  // R5 [C]: a named address learnt from a reply to a generic mailbox
+  if (ctx.settings.rejectGenericReply && isGenericReply(row.origin)) reasons.push('PROV_GENERIC_REPLY');
+
+  // R6: retention. Prospects run on collection/activity; a customer's soft-opt-in runs on
+  // purchase/activity and is judged in its route below (the export date does not count).
+  const years = ctx.settings.retentionYears;
+  const collectedAt = collectedCell ?? ctx.collectedTo;
+  const prospectExpiry = yearsAfter(
+    activityCell !== undefined && activityCell > collectedAt ? activityCell : collectedAt,
+    years,
+  );
+  const prospectExpired = !(prospectExpiry > now);
+  const customerRoute = kind === 'consumer' && ctx.ownCustomers;
+  if (prospectExpired && !customerRoute) reasons.push('RET_EXPIRED');
+
+  // R7: the legal basis, by kind
+  const bases: Partial<Record<Channel, Basis>> = {};
+  let informAtFirstMessage = false;
+  let consentAt: number | undefined;
+  let customerExpiry: number | undefined;
+  if (kind === 'generic') {
+    for (const ch of channels) bases[ch] = 'legal-person';
+  } else if (kind === 'professional') {
+    if (ctx.professionalsInformed) {
+      for (const ch of channels) bases[ch] = 'b2b-interest';
+    } else if (ctx.thirdParty) {
+      // rules.md §4 R7, §7 [GDPR 14]: the advertiser informs at the first message
+      for (const ch of channels) bases[ch] = 'b2b-interest';
+      informAtFirstMessage = true;
+    } else {
+      reasons.push('B2B_NOT_INFORMED');
+    }
+  } else {
+    // consumer, per channel
+    const consentCell = row.consent_at ? parseListTime(row.consent_at) : undefined;
+    // rules.md §4 R7.1: consent_at must be real, not after the upload, not before the collection period
+    const consentAtOk = consentCell !== undefined && consentCell <= now && consentCell >= ctx.collectedFrom;
+    let consentChannels: readonly Channel[] | undefined = ctx.consent.channels;
+    if (row.consent_channels) consentChannels = parseConsentChannels(row.consent_channels);
+    if (customerRoute) {
+      // rules.md §5: a customer's clock starts at the later of last purchase and last activity
+      const start =
+        purchaseCell === undefined
+          ? activityCell
+          : activityCell === undefined || purchaseCell >= activityCell
+            ? purchaseCell
+            : activityCell;
+      if (start !== undefined) customerExpiry = yearsAfter(start, years);
+    }
+    const refused: RowReason[] = [];
+    for (const ch of channels) {
+      const why: RowReason[] = [];
+      let basis: Basis | undefined;
+      // 1. consent route
+      if (ctx.consent.declared) {
+        if (ctx.consent.invalidMechanism) why.push('CONSENT_INVALID');
+        else if (!ctx.consent.proofFields || !consentAtOk) why.push('CONSENT_NO_PROOF');
+        // an unreadable consent_channels cell proves no channel
+        if (!consentChannels?.includes(ch)) why.push('CONSENT_WRONG_CHANNEL');
+        if (ctx.thirdParty) {
+          if (!ctx.consent.partnerNamed) why.push('PARTNER_NOT_NAMED');
+          if (ctx.consent.onwardTransfer) why.push('ONWARD_TRANSFER');
+        }
+        // a consent basis runs on the prospect clock
+        if (why.length === 0 && customerRoute && prospectExpired) why.push('RET_EXPIRED');
+        if (why.length === 0) basis = 'consent';
+      }
+      // 2. soft-opt-in route, own customers only
+      if (!basis && ctx.ownCustomers) {
+        const soft: RowReason[] = [];
+        if (!purchaseCell) soft.push('SOFTOPTIN_NO_SALE');
+        if (ctx.softOptIn.otherEntity) soft.push('SOFTOPTIN_OTHER_ENTITY');
+        if (ctx.softOptIn.noOptOutAtCollection) soft.push('SOFTOPTIN_NO_OPTOUT_AT_COLLECTION');
+        if (soft.length === 0 && !(customerExpiry !== undefined && customerExpiry > now)) soft.push('RET_EXPIRED');
+        if (soft.length === 0) basis = 'soft-opt-in';
+        else for (const r of soft) why.push(r);
+      }
+      // 3. neither route
+      if (!basis && why.length === 0) why.push('NO_CONSENT');
+      if (basis) bases[ch] = basis;
+      else {
+        channelReasons[ch] = why;
+        for (const r of why) pushUnique(refused, r);
+      }
+    }
+    if (bases.email === undefined && bases.sms === undefined) for (const r of refused) pushUnique(reasons, r);
+    else if (bases.email === 'consent' || bases.sms === 'consent') consentAt = consentCell;
+  }
+
+  const hasBasis = bases.email !== undefined || bases.sms !== undefined;
+  if (reasons.length > 0 || !hasBasis) {
+    if (reasons.length === 0) reasons.push('NO_CONSENT');
+    return rejected(line, reasons, kind);
+  }
+
+  // The contact's expiry: the earliest clock among its bases (rules.md §0: strictest).
+  let expiresAt = prospectExpiry;
+  const softEmail = bases.email === 'soft-opt-in';
+  const softSms = bases.sms === 'soft-opt-in';
+  if (customerExpiry !== undefined && (softEmail || softSms)) {
+    const onlySoftOptIn = (softEmail || bases.email === undefined) && (softSms || bases.sms === undefined);
+    expiresAt = onlySoftOptIn || customerExpiry < prospectExpiry ? customerExpiry : prospectExpiry;
+  }
+
+  const decision: RowDecision = { line, status: 'accepted', kind, bases, expiresAt: new Date(expiresAt).toISOString() };
+  let rejectedChannels: Partial<Record<Channel, RowReason[]>> | undefined;
+  for (const ch of ['email', 'sms'] as const) {
+    const r = channelReasons[ch];
+    if (r && bases[ch] === undefined) {
+      rejectedChannels ??= {};
+      rejectedChannels[ch] = r;
+    }
+  }
+  if (rejectedChannels) decision.rejectedChannels = rejectedChannels;
+  if (informAtFirstMessage) decision.informAtFirstMessage = true;
+  return {
+    decision,
+    accepted: {
+      kind,
+      bases,
+      expiresAt,
+      collectedAt,
+      lastActivityAt: activityCell,
+      lastPurchaseAt: purchaseCell,
+      consentAt,
+      productCategories: parseProductCategories(row.product_categories),
+      informAtFirstMessage,
+    },
+  };
+}

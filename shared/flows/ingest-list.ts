@@ -1,0 +1,380 @@
+/**
+ * Ingesting one uploaded list (issue 4): manifest → checksum → stream the file through
+ * the rules engine → oppositions looked up in batches → contacts written in batches
+ * (merged with those already stored) → reports and the list item.
+ *
+ * Every legal decision is the rules engine's (shared/domain); this module only moves
+ * data between S3, DynamoDB and the domain, in batches.
+ */
+import { createHash } from 'node:crypto';
+import { openList } from '#csv/read-list';
+import { neutraliseCsvCell, toCsvLine } from '#csv/write-csv';
+import type { Contact, ListReport, RowDecision } from '#domain/contact';
+import { consentProofDigest, type LedgerEntryInput, listSubject, manifestDigest } from '#domain/ledger';
+import { ListJudge, type PreparedRow } from '#domain/list-judge';
+import { mergeContact } from '#domain/merge';
+import { judgeManifest } from '#domain/provenance';
+import type { ListReason, SuppressionReason } from '#domain/reasons';
+import { type Manifest, manifestSchema } from '#schemas/manifest';
+import { parseWith } from '#schemas/parse';
+import type { Settings } from '#schemas/settings';
+import { logger } from '#shared/powertools';
+import { contactsTable, suppressionsTable } from '#shared/resources';
+import {
+  type ContactItem,
+  contactsTableName,
+  fromItem,
+  getContact,
+  putContactIfVersion,
+  putNewContacts,
+} from '#store/contacts';
+import { batchGet } from '#store/dynamo-batch';
+import { appendLedgerEntries } from '#store/ledger';
+import { getList, type ListItem, putList } from '#store/lists';
+import { ObjectMissing, objectBytes, objectKeys, objectSha256, objectStream, putObject } from '#store/objects';
+import { loadSecrets } from '#store/secrets';
+import { type SuppressionEntry, suppressionsTableName } from '#store/suppressions';
+
+/** Rows judged together: one round of look-ups (≤ 100 keys per BatchGetItem). */
+const BATCH_ROWS = 250;
+/** Batches whose look-ups and writes may be in flight at once. */
+const IN_FLIGHT = 4;
+
+export interface IngestOptions {
+  /** called after each batch is decided and written, with the rows done so far (progress; a test injects a crash here) */
+  onProgress?: (rowsDone: number) => void | Promise<void>;
+}
+
+export interface IngestResult {
+  listId: string;
+  status: ListReport['status'];
+  reasons: ListReason[];
+  rows: ListReport['rows'];
+  byReason: ListReport['byReason'];
+  contactsWritten: number;
+  reportKey: string;
+}
+
+/**
+ * Ingests the list whose manifest is at `manifestKey`. Safe to run twice: contacts are
+ * merged (an identical merge writes nothing), so a retry after a crash converges to the
+ * table one clean run gives.
+ */
+export async function ingestList(
+  manifestKey: string,
+  settings: Settings,
+  now: Date,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  const folder = manifestKey.slice(0, manifestKey.lastIndexOf('/') + 1);
+  const manifestBytes = await objectBytes(manifestKey);
+  const manifestSha256 = createHash('sha256').update(manifestBytes).digest('hex');
+  const fallbackListId = folder.split('/').filter(Boolean).at(-1) ?? 'unknown';
+
+  let manifest: Manifest | undefined;
+  let manifestError: string | undefined;
+  try {
+    const parsed = parseWith(manifestSchema, JSON.parse(manifestBytes.toString('utf8')), 'manifest');
+    if (parsed.ok) manifest = parsed.value;
+    else manifestError = parsed.error;
+  } catch {
+    manifestError = 'manifest: not valid JSON';
+  }
+  // The list id is the folder's: a manifest naming another list is not of this schema.
+  if (manifest && manifest.listId !== fallbackListId) {
+    manifestError = `manifest: listId: differs from the upload folder`;
+    manifest = undefined;
+  }
+  const listId = manifest?.listId ?? fallbackListId;
+  const log = logger.createChild({ persistentLogAttributes: { listId } });
+
+  await appendLedgerEntries([
+    { type: 'list-received', at: now.toISOString(), subject: listSubject(listId), payload: { manifestSha256 } },
+  ]);
+
+  if (!manifest) {
+    log.warn('list rejected: manifest invalid', { detail: manifestError });
+    return finishWithoutRows(listId, 'rejected', ['MANIFEST_INVALID'], undefined, manifestSha256, now);
+  }
+
+  // rules.md §3: the data file must be the one the manifest vouches for.
+  let dataSha256: string;
+  try {
+    dataSha256 = await objectSha256(`${folder}${manifest.dataFile}`);
+  } catch (error) {
+    if (!(error instanceof ObjectMissing)) throw error;
+    // rules.md §3: no bytes can match the manifest's checksum when the file is not there.
+    log.warn('list rejected: data file missing');
+    return finishWithoutRows(listId, 'rejected', ['DATA_CHECKSUM_MISMATCH'], manifest, manifestSha256, now);
+  }
+  const verdict = judgeManifest(manifest, settings, {
+    now,
+    dataChecksumOk: dataSha256 === manifest.sha256.toLowerCase(),
+  });
+  if (verdict.status !== 'accepted') {
+    log.info('list not imported', { status: verdict.status, reasons: verdict.reasons });
+    return finishWithoutRows(listId, verdict.status, verdict.reasons, manifest, manifestSha256, now, dataSha256);
+  }
+
+  const secrets = await loadSecrets();
+  const judge = new ListJudge(manifest, settings, now, secrets.suppressionKeySecret, { keepDecisions: false });
+  const decisionLines: string[] = [];
+  const rejectedLines: string[] = [];
+  let contactsWritten = 0;
+
+  const { info, batches } = await openList(await objectStream(`${folder}${manifest.dataFile}`), manifest.csv ?? {});
+  rejectedLines.push(toCsvLine([...info.headers, 'reasons'], info.delimiter));
+
+  const pending: Promise<[number, number]>[] = [];
+  let buffer: Parameters<typeof judgeBatch>[0] = [];
+  const flush = async () => {
+    if (!buffer.length) return;
+    const rows = buffer;
+    buffer = [];
+    const lookups = lookUp(
+      rows.flatMap((r) => (r.ok ? r.prepared.suppressionKeys : []) as string[]),
+      rows.flatMap((r) => (r.ok && r.prepared.suppressionKeys[0] ? [r.prepared.suppressionKeys[0]] : [])),
+    );
+    // Decisions are taken in file order (DUPLICATE: the first row wins); look-ups and
+    // writes of the next batches overlap with this one.
+    pending.push(lookups.then(async (found) => [await judgeBatch(rows, found), rows.length] as [number, number]));
+    if (pending.length >= IN_FLIGHT) await settleOne();
+  };
+  let rowsDone = 0;
+  const settleOne = async () => {
+    const [written, rows] = await (pending.shift() as Promise<[number, number]>);
+    contactsWritten += written;
+    rowsDone += rows;
+    await options.onProgress?.(rowsDone);
+  };
+
+  let chain: Promise<void> = Promise.resolve();
+  const judgeBatch = async (
+    rows: (
+      | { ok: true; prepared: PreparedRow; cells: string[] }
+      | { ok: false; line: number; detail: string; cells: string[] }
+    )[],
+    found: { suppressions: Map<string, SuppressionEntry>; contacts: Map<string, ContactItem> },
+  ): Promise<number> => {
+    // keep decisions strictly in file order across overlapping batches
+    const previous = chain;
+    let release = () => {};
+    chain = new Promise<void>((r) => {
+      release = r;
+    });
+    await previous;
+    const fresh: Contact[] = [];
+    const merges: { incoming: Contact; stored: ContactItem }[] = [];
+    const imported: { k: string; consent?: string }[] = [];
+    try {
+      for (const r of rows) {
+        let decision: RowDecision;
+        if (!r.ok) {
+          decision = judge.malformed(r.line, r.detail);
+        } else {
+          // rules.md §4 R3: any of the row's keys (email or phone) on the store; an opposition outranks a bounce
+          const reasons = r.prepared.suppressionKeys.map((k) => found.suppressions.get(k)?.reason);
+          const suppression: SuppressionReason | undefined = reasons.includes('OPPOSED')
+            ? 'OPPOSED'
+            : reasons.includes('BOUNCED')
+              ? 'BOUNCED'
+              : undefined;
+          const out = judge.decide(r.prepared, suppression);
+          decision = out.decision;
+          if (out.contact) {
+            const stored = found.contacts.get(out.contact.suppressionKey);
+            if (stored) merges.push({ incoming: out.contact, stored });
+            else fresh.push(out.contact);
+            imported.push({
+              k: out.contact.suppressionKey,
+              consent: out.contact.consent ? consentProofDigest(out.contact.consent) : undefined,
+            });
+          }
+        }
+        decisionLines.push(JSON.stringify(decision));
+        if (decision.status === 'rejected') {
+          rejectedLines.push(
+            toCsvLine([...r.cells.map(neutraliseCsvCell), (decision.reasons ?? []).join('|')], info.delimiter),
+          );
+        }
+      }
+    } finally {
+      release();
+    }
+    await putNewContacts(fresh, settings);
+    let written = fresh.length;
+    for (const { incoming, stored } of merges) written += (await mergeInto(stored, incoming, settings)) ? 1 : 0;
+    if (imported.length) {
+      await appendLedgerEntries([
+        {
+          type: 'contact-imported',
+          at: now.toISOString(),
+          subject: listSubject(listId),
+          payload: { listId, contacts: imported },
+        },
+      ]);
+    }
+    return written;
+  };
+
+  try {
+    for await (const records of batches) {
+      for (const record of records) {
+        if (record.ok) buffer.push({ ok: true, prepared: judge.prepare(record.row), cells: record.cells });
+        else buffer.push({ ok: false, line: record.line, detail: record.detail, cells: record.cells });
+        if (buffer.length >= BATCH_ROWS) await flush();
+      }
+    }
+    await flush();
+    while (pending.length) await settleOne();
+  } catch (error) {
+    // No write may outlive a failed run: let the batches in flight settle, then fail.
+    await Promise.allSettled(pending);
+    throw error;
+  }
+
+  const report = judge.report(verdict, info.unknownColumns);
+  const reportKey = objectKeys.report(listId);
+  await putObject(reportKey, reportJson(report, decisionLines), 'application/json');
+  await putObject(objectKeys.rejected(listId), `${rejectedLines.join('\r\n')}\r\n`, 'text/csv; charset=utf-8');
+  await putList({
+    listId,
+    status: 'accepted',
+    reasons: [],
+    manifest,
+    manifestSha256,
+    dataSha256,
+    rows: report.rows,
+    byReason: report.byReason,
+    reportKey,
+    rejectedKey: objectKeys.rejected(listId),
+    receivedAt: now.toISOString(),
+    decidedAt: new Date().toISOString(),
+  });
+  await appendLedgerEntries([
+    {
+      type: 'list-accepted',
+      at: now.toISOString(),
+      subject: listSubject(listId),
+      payload: {
+        manifestSha256,
+        manifestDigest: manifestDigest(manifest),
+        dataSha256,
+        rows: report.rows,
+        byReason: report.byReason,
+      },
+    },
+  ]);
+  log.info('list ingested', { rows: report.rows, contactsWritten });
+  return {
+    listId,
+    status: 'accepted',
+    reasons: [],
+    rows: report.rows,
+    byReason: report.byReason,
+    contactsWritten,
+    reportKey,
+  };
+}
+
+/** One BatchGetItem round for a batch: its suppression keys and its contacts. */
+async function lookUp(
+  suppressionKeys: string[],
+  contactKeys: string[],
+): Promise<{ suppressions: Map<string, SuppressionEntry>; contacts: Map<string, ContactItem> }> {
+  const sTable = suppressionsTableName();
+  const cTable = contactsTableName();
+  const found = await batchGet({
+    [sTable]: [...new Set(suppressionKeys)].map((k) => ({ [suppressionsTable.partitionKey.name]: k })),
+    [cTable]: [...new Set(contactKeys)].map((k) => ({ [contactsTable.partitionKey.name]: k })),
+  });
+  return {
+    suppressions: new Map(
+      (found[sTable] ?? []).map((i) => [i.suppressionKey as string, i as unknown as SuppressionEntry]),
+    ),
+    contacts: new Map((found[cTable] ?? []).map((i) => [i.suppressionKey as string, fromItem(i)])),
+  };
+}
+
+/**
+ * Merges a contact into the stored one under the optimistic lock; a concurrent change
+ * (a click extending the expiry) makes us re-read and merge again, so it is never lost.
+ * Returns false when the merge changes nothing (a re-run of the same list).
+ */
+async function mergeInto(stored: ContactItem, incoming: Contact, settings: Settings): Promise<boolean> {
+  let current: ContactItem | undefined = stored;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const { ttl: _t, expiryBucket: _b, version, ...contact } = current ?? ({} as ContactItem);
+    const merged = current ? mergeContact(contact, incoming) : incoming;
+    if (current && sameContact(contact, merged)) return false;
+    if (await putContactIfVersion(merged, current ? version : undefined, settings)) return true;
+    current = await getContact(incoming.suppressionKey);
+  }
+  throw new Error(`contact ${incoming.suppressionKey}: too many concurrent updates`);
+}
+
+function sameContact(a: Contact, b: Contact): boolean {
+  return canonical(a) === canonical(b);
+}
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v)
+            .filter(([, x]) => x !== undefined)
+            .sort(([x], [y]) => (x < y ? -1 : 1)),
+        )
+      : v,
+  );
+}
+
+/** The report JSON (design.md §3.5), with the decisions streamed in as prepared lines. */
+function reportJson(report: ListReport, decisionLines: string[]): string {
+  const { decisions: _d, ...head } = report;
+  const headJson = JSON.stringify(head);
+  return `${headJson.slice(0, -1)},"decisions":[\n${decisionLines.join(',\n')}\n]}\n`;
+}
+
+async function finishWithoutRows(
+  listId: string,
+  status: 'rejected' | 'quarantined',
+  reasons: ListReason[],
+  manifest: Manifest | undefined,
+  manifestSha256: string,
+  now: Date,
+  dataSha256?: string,
+): Promise<IngestResult> {
+  const report: ListReport = {
+    listId,
+    status,
+    reasons,
+    rows: { total: 0, accepted: 0, rejected: 0 },
+    byReason: {},
+    decisions: [],
+  };
+  for (const r of reasons) report.byReason[r] = 1;
+  const reportKey = objectKeys.report(listId);
+  await putObject(reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
+  const item: ListItem = {
+    listId,
+    status,
+    reasons,
+    manifest,
+    manifestSha256,
+    dataSha256,
+    reportKey,
+    receivedAt: now.toISOString(),
+    decidedAt: new Date().toISOString(),
+  };
+  await putList(item);
+  const entry: LedgerEntryInput = {
+    type: status === 'rejected' ? 'list-rejected' : 'list-quarantined',
+    at: now.toISOString(),
+    subject: listSubject(listId),
+    payload: { manifestSha256, reasons, ...(manifest ? { manifestDigest: manifestDigest(manifest) } : {}) },
+  };
+  await appendLedgerEntries([entry]);
+  return { listId, status, reasons, rows: report.rows, byReason: report.byReason, contactsWritten: 0, reportKey };
+}
+
+export { getList };

@@ -1,0 +1,210 @@
+/**
+ * Oppositions and SES events, from a parsed input to the stores (issue 5): the one place
+ * the ses-events, unsubscribe and sms-inbound functions (and the local stack) share.
+ * Decisions come from #domain/events and #domain/unsubscribe-token; this module only
+ * applies them: suppressions, contacts, and the evidence ledger.
+ */
+
+import {
+  contactAfterActivity,
+  countSoftBounce,
+  decideInboundSms,
+  decideSesEvent,
+  type SesEventAction,
+} from '#domain/events';
+import type { Channel, SuppressionReason } from '#domain/reasons';
+import type { VerifiedToken } from '#domain/unsubscribe-token';
+import { parseWith } from '#schemas/parse';
+import { readSesMessage } from '#schemas/ses-events';
+import type { Settings } from '#schemas/settings';
+import { inboundSmsSchema } from '#schemas/sms-inbound';
+import { deleteContact, recordSolicitation, updateContact } from '#store/contacts';
+import { appendLedgerEntries, ledgerEntriesFor } from '#store/ledger';
+import { putSuppression, type SuppressionSource } from '#store/suppressions';
+
+export interface SuppressionToRecord {
+  suppressionKey: string;
+  reason: SuppressionReason;
+  source: SuppressionSource;
+  at: Date;
+  channel?: Channel;
+  campaignId?: string;
+}
+
+/**
+ * Records a suppression and its evidence (rules.md §8): a ledger entry the first time the
+ * key is suppressed this way. Idempotent. If a previous attempt stored the suppression but
+ * died before the ledger, the repeat finds no entry and writes it.
+ */
+export async function recordSuppression(entry: SuppressionToRecord): Promise<{ created: boolean; newSource: boolean }> {
+  const outcome = await putSuppression(entry);
+  if (outcome.created || outcome.newSource || (await evidenceMissing(entry.suppressionKey, entry.source))) {
+    await recordOppositionEvidence(entry);
+  }
+  return outcome;
+}
+
+/** Appends the `opposition-recorded` ledger entry (suppression key, reason, source, campaign: no personal data). */
+export async function recordOppositionEvidence(entry: SuppressionToRecord): Promise<void> {
+  await appendLedgerEntries([
+    {
+      type: 'opposition-recorded',
+      at: entry.at.toISOString(),
+      subject: entry.suppressionKey,
+      payload: {
+        reason: entry.reason,
+        source: entry.source,
+        ...(entry.channel ? { channel: entry.channel } : {}),
+        ...(entry.campaignId ? { campaignId: entry.campaignId } : {}),
+      },
+    },
+  ]);
+}
+
+async function evidenceMissing(suppressionKey: string, source: SuppressionSource): Promise<boolean> {
+  const entries = await ledgerEntriesFor(suppressionKey);
+  return !entries.some((e) => e.type === 'opposition-recorded' && e.payload.source === source);
+}
+
+/** What was done, for the log line: kinds and keys only. */
+export interface AppliedAction {
+  kind: SesEventAction['kind'] | 'bounced';
+  suppressionKey: string;
+  /** false when the event changed nothing (a repeat, an older event, no such contact) */
+  changed: boolean;
+}
+
+/** Applies the actions of one SES event, in order. */
+export async function applySesActions(
+  actions: readonly SesEventAction[],
+  settings: Settings,
+): Promise<AppliedAction[]> {
+  const applied: AppliedAction[] = [];
+  for (const action of actions) {
+    const { suppressionKey } = action;
+    switch (action.kind) {
+      case 'suppress': {
+        const { kind: _kind, ...suppression } = action;
+        const { created, newSource } = await recordSuppression({ ...suppression, channel: 'email' });
+        applied.push({ kind: action.kind, suppressionKey, changed: created || newSource });
+        break;
+      }
+      case 'delete-contact':
+        applied.push({
+          kind: action.kind,
+          suppressionKey,
+          changed: (await deleteContact(suppressionKey)) !== undefined,
+        });
+        break;
+      case 'soft-bounce': {
+        let count: ReturnType<typeof countSoftBounce> | undefined;
+        const written = await updateContact(
+          suppressionKey,
+          (stored) => {
+            count = countSoftBounce(stored.softBounces, action.at, settings);
+            return count.counted ? { ...stored, softBounces: count.softBounces } : undefined;
+          },
+          settings,
+        );
+        applied.push({ kind: action.kind, suppressionKey, changed: written !== undefined });
+        // at the threshold (also on a repeat, in case the previous attempt died before suppressing)
+        if (count?.bounced) {
+          await recordSuppression({
+            suppressionKey,
+            reason: 'BOUNCED',
+            source: 'soft-bounces',
+            at: action.at,
+            channel: 'email',
+            ...(action.campaignId ? { campaignId: action.campaignId } : {}),
+          });
+          await deleteContact(suppressionKey);
+          applied.push({ kind: 'bounced', suppressionKey, changed: true });
+        }
+        break;
+      }
+      case 'activity': {
+        // optimistic lock (updateContact): a concurrent import or purge is never overwritten
+        const written = await updateContact(
+          suppressionKey,
+          (c) => contactAfterActivity(c, action.at, settings),
+          settings,
+        );
+        applied.push({ kind: action.kind, suppressionKey, changed: written !== undefined });
+        break;
+      }
+      case 'solicited':
+        await recordSolicitation(suppressionKey, action.at);
+        applied.push({ kind: action.kind, suppressionKey, changed: true });
+        break;
+    }
+  }
+  return applied;
+}
+
+export type SesMessageOutcome =
+  | { kind: 'ignored'; type: string }
+  | { kind: 'applied'; type: string; envelope: string; applied: AppliedAction[] };
+
+/**
+ * One SQS message body of the ses-events queue: read (any envelope), decide, apply.
+ * Throws on a malformed body (SesMessageInvalid) or a store failure: the message is retried.
+ */
+export async function handleSesMessage(
+  body: string,
+  ctx: { now: Date; settings: Settings; suppressionKeySecret: string },
+): Promise<SesMessageOutcome> {
+  const message = readSesMessage(body);
+  if (message.kind === 'ignored') return message;
+  const actions = decideSesEvent(message.record, ctx);
+  return {
+    kind: 'applied',
+    type: message.record.eventType,
+    envelope: message.envelope,
+    applied: await applySesActions(actions, ctx.settings),
+  };
+}
+
+/**
+ * One inbound SMS (the SNS Message of AWS End User Messaging two-way SMS): a STOP text
+ * records an opposition for the number. Returns the suppression key when it did.
+ */
+export async function handleInboundSms(
+  message: string,
+  ctx: { at: Date; suppressionKeySecret: string },
+): Promise<{ stop: false } | { stop: true; suppressionKey: string; created: boolean }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(message);
+  } catch {
+    throw new Error('inbound SMS: SNS Message is not JSON');
+  }
+  const parsed = parseWith(inboundSmsSchema, json, 'inbound SMS');
+  if (!parsed.ok) throw new Error(parsed.error);
+  const decision = decideInboundSms(parsed.value, ctx);
+  if (!decision) return { stop: false };
+  const { created, newSource } = await recordSuppression({
+    suppressionKey: decision.suppressionKey,
+    reason: 'OPPOSED',
+    source: 'sms-stop',
+    at: ctx.at,
+    channel: 'sms',
+  });
+  return { stop: true, suppressionKey: decision.suppressionKey, created: created || newSource };
+}
+
+/** rules.md §7: the POST of an unsubscribe link or of a one-click button records the opposition. */
+export async function recordUnsubscribe(
+  token: Extract<VerifiedToken, { ok: true }>,
+  source: 'one-click' | 'unsubscribe-link',
+  at: Date,
+): Promise<{ created: boolean }> {
+  const { created, newSource } = await recordSuppression({
+    suppressionKey: token.suppressionKey,
+    reason: 'OPPOSED',
+    source,
+    at,
+    channel: 'email',
+    campaignId: token.campaignId,
+  });
+  return { created: created || newSource };
+}

@@ -1,0 +1,95 @@
+/**
+ * Batched DynamoDB reads and writes with the retries AWS asks for: BatchGetItem (100
+ * keys) and BatchWriteItem (25 items), unprocessed keys/items retried with exponential
+ * backoff and full jitter, several batches in flight.
+ */
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './clients.ts';
+
+type Item = Record<string, unknown>;
+type Key = Record<string, unknown>;
+
+const MAX_ATTEMPTS = 10;
+
+export function backoff(attempt: number, baseMs = 25, capMs = 2000): Promise<void> {
+  const ms = Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs `task` over `inputs` with at most `concurrency` in flight; results in input order. */
+export async function inParallel<T, R>(
+  inputs: readonly T[],
+  concurrency: number,
+  task: (input: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(inputs.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, inputs.length) }, async () => {
+    while (next < inputs.length) {
+      const i = next++;
+      results[i] = await task(inputs[i] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Reads items by key from several tables at once (≤ 100 keys a request), retrying unprocessed keys. */
+export async function batchGet(
+  requests: Record<string, Key[]>,
+  projection?: Record<string, string>,
+): Promise<Record<string, Item[]>> {
+  const found: Record<string, Item[]> = {};
+  const pending: { table: string; key: Key }[] = [];
+  for (const [table, keys] of Object.entries(requests)) {
+    found[table] = [];
+    for (const key of keys) pending.push({ table, key });
+  }
+  await inParallel(chunk(pending, 100), 4, async (part) => {
+    let request: BatchGetCommandInput['RequestItems'] = {};
+    for (const { table, key } of part) {
+      request[table] ??= { Keys: [], ...(projection?.[table] ? { ProjectionExpression: projection[table] } : {}) };
+      request[table].Keys?.push(key);
+    }
+    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error('BatchGetItem: keys still unprocessed after retries');
+      if (attempt) await backoff(attempt);
+      const out: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: request }));
+      for (const [table, items] of Object.entries(out.Responses ?? {})) found[table]?.push(...(items as Item[]));
+      request = out.UnprocessedKeys && Object.keys(out.UnprocessedKeys).length ? out.UnprocessedKeys : undefined;
+    }
+  });
+  return found;
+}
+
+/** Puts items (≤ 25 a request, `concurrency` requests in flight), retrying unprocessed items. */
+export async function batchPut(table: string, items: readonly Item[], concurrency = 4): Promise<void> {
+  await inParallel(chunk(items, 25), concurrency, async (part) => {
+    let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {
+      [table]: part.map((Item) => ({ PutRequest: { Item } })),
+    };
+    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error('BatchWriteItem: items still unprocessed after retries');
+      if (attempt) await backoff(attempt);
+      const out: BatchWriteCommandOutput = await documentClient().send(
+        new BatchWriteCommand({ RequestItems: request }),
+      );
+      request =
+        out.UnprocessedItems && Object.keys(out.UnprocessedItems).length
+          ? (out.UnprocessedItems as typeof request)
+          : undefined;
+    }
+  });
+}

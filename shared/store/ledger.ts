@@ -1,0 +1,356 @@
+/**
+ * The evidence ledger table and its digests (rules.md §8, issue 8).
+ *
+ * Layout: one partition per chain (`chain` = c0…c7, see #domain/ledger), entries at
+ * seq 1, 2, 3…, and at seq 0 a head pointer `{ lastSeq, lastHash }`. An append run is
+ * one TransactWriteItems: the head pointer, conditioned on the lastSeq it was read at,
+ * plus up to 99 entries, each conditioned on its seq being free. Two writers racing on a
+ * chain cannot both win: the loser re-reads the head and re-chains its entries (bounded
+ * retries, full jitter). A run is all or nothing, so a chain has no holes and no forks.
+ *
+ * The payload is stored as its canonical JSON string: what is hashed is byte for byte
+ * what is stored, whatever the marshalling of numbers or maps.
+ *
+ * Digests: `writeDigest` puts every chain's head into `ledger-digests/<day>/<ISO>.json`
+ * of the digest bucket (Object Lock, compliance mode, in AWS) so it cannot be rewritten;
+ * `verifyLedger` recomputes every chain and checks it against every digest.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, QueryCommand, type QueryCommandOutput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  buildDigest,
+  type ChainHead,
+  ChainVerifier,
+  canonicalJson,
+  chainEntries,
+  chainFor,
+  digestCheckpoints,
+  digestIntact,
+  digestKey,
+  GENESIS_HASH,
+  type LedgerDigest,
+  type LedgerEntry,
+  type LedgerEntryInput,
+  type LedgerEntryType,
+  type LedgerProblem,
+  ledgerChains,
+  normaliseLedgerInput,
+} from '#domain/ledger';
+import { bucketDefinition, ledgerTable } from '#shared/resources';
+import { documentClient, s3Client } from './clients.ts';
+import { backoff, inParallel } from './dynamo-batch.ts';
+
+/** seq of the head pointer item in each chain's partition */
+const HEAD_SEQ = 0;
+/** TransactWriteItems takes 100 items; one of them is the head pointer */
+const RUN_SIZE = 99;
+/** stay well under the 4 MB transaction limit */
+const RUN_BYTES = 2_000_000;
+/** an entry is evidence, not a document store */
+const MAX_PAYLOAD_BYTES = 32_000;
+/** retries after losing a race for a chain's head */
+const MAX_ATTEMPTS = 60;
+
+export function ledgerTableName(): string {
+  const name = process.env[ledgerTable.envVar];
+  if (!name) throw new Error(`${ledgerTable.envVar} is not set`);
+  return name;
+}
+
+/** The digest bucket: its own Object Lock bucket in AWS, the lists bucket locally. */
+function digestBucketName(): string {
+  const name = process.env[bucketDefinition.digestBucketEnvVar] || process.env[bucketDefinition.envVar];
+  if (!name) throw new Error(`${bucketDefinition.digestBucketEnvVar} (or ${bucketDefinition.envVar}) is not set`);
+  return name;
+}
+
+interface HeadState extends ChainHead {
+  /** false: no head item yet (a chain never appended to) */
+  exists: boolean;
+}
+
+async function readHead(chain: string): Promise<HeadState> {
+  const out = await documentClient().send(
+    new GetCommand({ TableName: ledgerTableName(), Key: { chain, seq: HEAD_SEQ }, ConsistentRead: true }),
+  );
+  if (!out.Item) return { seq: 0, hash: GENESIS_HASH, exists: false };
+  return { seq: Number(out.Item.lastSeq), hash: String(out.Item.lastHash), exists: true };
+}
+
+function toItem(entry: LedgerEntry): Record<string, unknown> {
+  return {
+    chain: entry.chain,
+    seq: entry.seq,
+    type: entry.type,
+    at: entry.at,
+    subject: entry.subject,
+    payload: canonicalJson(entry.payload),
+    prevHash: entry.prevHash,
+    hash: entry.hash,
+  };
+}
+
+/** Reads an item as it is, even altered: a payload that no longer parses fails its hash check. */
+function fromItem(item: Record<string, unknown>): LedgerEntry {
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(String(item.payload)) as Record<string, unknown>;
+  } catch {
+    payload = { unparseable: String(item.payload) };
+  }
+  return {
+    chain: String(item.chain),
+    seq: Number(item.seq),
+    type: item.type as LedgerEntryType,
+    at: String(item.at),
+    subject: String(item.subject),
+    payload,
+    prevHash: String(item.prevHash),
+    hash: String(item.hash),
+  };
+}
+
+type Contention = 'retry' | 'corrupt' | undefined;
+
+/** Why a run's transaction was cancelled: a lost race (retry), or a head pointer behind its entries. */
+function contention(error: unknown): Contention {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e.name === 'TransactionConflictException') return 'retry';
+  if (e.name !== 'TransactionCanceledException') return undefined;
+  const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+  if (codes.includes('TransactionConflict') || codes[0] === 'ConditionalCheckFailed') return 'retry';
+  if (codes.slice(1).includes('ConditionalCheckFailed')) return 'corrupt';
+  return undefined;
+}
+
+async function writeRun(chain: string, head: HeadState, entries: LedgerEntry[]): Promise<void> {
+  const TableName = ledgerTableName();
+  const last = entries.at(-1) as LedgerEntry;
+  await documentClient().send(
+    new TransactWriteCommand({
+      // The SDK's own retries of this request reuse the token: a retried success is not written twice.
+      ClientRequestToken: randomUUID(),
+      TransactItems: [
+        {
+          Put: {
+            TableName,
+            Item: { chain, seq: HEAD_SEQ, lastSeq: last.seq, lastHash: last.hash },
+            ...(head.exists
+              ? { ConditionExpression: 'lastSeq = :expected', ExpressionAttributeValues: { ':expected': head.seq } }
+              : { ConditionExpression: 'attribute_not_exists(chain)' }),
+          },
+        },
+        ...entries.map((entry) => ({
+          Put: { TableName, Item: toItem(entry), ConditionExpression: 'attribute_not_exists(chain)' },
+        })),
+      ],
+    }),
+  );
+}
+
+/** Splits one chain's inputs into runs that fit a transaction. */
+function runsOf<T extends { input: LedgerEntryInput }>(items: T[]): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = canonicalJson(item.input).length + 400;
+    if (run.length === RUN_SIZE || (run.length > 0 && bytes + size > RUN_BYTES)) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(item);
+    bytes += size;
+  }
+  if (run.length) runs.push(run);
+  return runs;
+}
+
+/**
+ * Appends entries to the ledger; returns them chained (seq, prevHash, hash), in input
+ * order. Safe under concurrency (conditional writes on each chain's head). Entries of one
+ * chain are written in runs of 99 per transaction; chains are written in parallel.
+ * Entries for the same subject keep their input order.
+ */
+export async function appendLedgerEntries(inputs: readonly LedgerEntryInput[]): Promise<LedgerEntry[]> {
+  const results = new Array<LedgerEntry>(inputs.length);
+  const byChain = new Map<string, { index: number; input: LedgerEntryInput }[]>();
+  inputs.forEach((raw, index) => {
+    const input = normaliseLedgerInput(raw);
+    if (canonicalJson(input.payload).length > MAX_PAYLOAD_BYTES) throw new Error('ledger entry: payload too large');
+    const chain = chainFor(input.subject);
+    const list = byChain.get(chain) ?? [];
+    list.push({ index, input });
+    byChain.set(chain, list);
+  });
+  await inParallel([...byChain], byChain.size, async ([chain, items]) => {
+    let head: HeadState | undefined;
+    for (const run of runsOf(items)) {
+      for (let attempt = 0; ; attempt++) {
+        head ??= await readHead(chain);
+        const entries = chainEntries(
+          chain,
+          { lastSeq: head.seq, lastHash: head.hash },
+          run.map((r) => r.input),
+        );
+        try {
+          await writeRun(chain, head, entries);
+        } catch (error) {
+          const why = contention(error);
+          if (why === 'corrupt')
+            throw new Error(`ledger chain ${chain}: head pointer behind its entries (run ledger verify)`);
+          if (!why) throw error;
+          if (attempt + 1 >= MAX_ATTEMPTS)
+            throw new Error(`ledger chain ${chain}: still contended after ${MAX_ATTEMPTS} attempts`);
+          head = undefined;
+          await backoff(attempt, 10, 500);
+          continue;
+        }
+        const last = entries.at(-1) as LedgerEntry;
+        head = { seq: last.seq, hash: last.hash, exists: true };
+        entries.forEach((entry, i) => {
+          results[(run[i] as { index: number }).index] = entry;
+        });
+        break;
+      }
+    }
+  });
+  return results;
+}
+
+async function* queryAll(
+  input: ConstructorParameters<typeof QueryCommand>[0],
+): AsyncGenerator<Record<string, unknown>> {
+  let ExclusiveStartKey: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const out = await documentClient().send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    for (const item of out.Items ?? []) yield item;
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+/**
+ * Every entry about a subject (a suppression key or `list#<id>`), oldest first. Through
+ * the `bySubject` index: eventually consistent, an entry written a moment ago may be missing.
+ */
+export async function ledgerEntriesFor(subject: string): Promise<LedgerEntry[]> {
+  const entries: LedgerEntry[] = [];
+  for await (const item of queryAll({
+    TableName: ledgerTableName(),
+    IndexName: 'bySubject',
+    KeyConditionExpression: 'subject = :subject',
+    ExpressionAttributeValues: { ':subject': subject },
+  })) {
+    entries.push(fromItem(item));
+  }
+  // One subject lives in one chain: seq is its exact order (`at` may tie).
+  return entries.sort((a, b) => a.seq - b.seq);
+}
+
+/** A chain's entries in seq order (consistent reads), optionally up to a seq. */
+export async function* readChain(chain: string, upToSeq?: number): AsyncGenerator<LedgerEntry> {
+  const range = upToSeq === undefined ? 'seq >= :first' : 'seq BETWEEN :first AND :last';
+  for await (const item of queryAll({
+    TableName: ledgerTableName(),
+    KeyConditionExpression: `chain = :chain AND ${range}`,
+    ExpressionAttributeValues: { ':chain': chain, ':first': 1, ...(upToSeq === undefined ? {} : { ':last': upToSeq }) },
+    ConsistentRead: true,
+  })) {
+    yield fromItem(item);
+  }
+}
+
+/**
+ * Writes the digest of every chain's head (rules.md §8: « non bidouillable »). In AWS
+ * the digest bucket (DIGEST_BUCKET_NAME) has Object Lock in compliance mode by default
+ * retention; locally the digests sit under the same prefix of the one bucket.
+ */
+export async function writeDigest(now: Date): Promise<{ key: string; heads: Record<string, ChainHead> }> {
+  const heads: Record<string, ChainHead> = {};
+  await Promise.all(
+    ledgerChains().map(async (chain) => {
+      const head = await readHead(chain);
+      heads[chain] = { seq: head.seq, hash: head.hash };
+    }),
+  );
+  const sorted = Object.fromEntries(Object.entries(heads).sort(([a], [b]) => a.localeCompare(b)));
+  const digest = buildDigest(now, sorted);
+  const key = digestKey(bucketDefinition.prefixes.ledgerDigests, now);
+  const body = `${JSON.stringify(digest, null, 2)}\n`;
+  await s3Client().send(
+    new PutObjectCommand({
+      Bucket: digestBucketName(),
+      Key: key,
+      Body: body,
+      ContentType: 'application/json',
+      // S3 wants an integrity checksum on a put into an Object Lock bucket.
+      ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+    }),
+  );
+  return { key, heads: sorted };
+}
+
+/** Every digest ever written, oldest first; a corrupt one is named. */
+async function readDigests(): Promise<{ digests: LedgerDigest[]; corrupt?: string }> {
+  const keys: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const out = await s3Client().send(
+      new ListObjectsV2Command({
+        Bucket: digestBucketName(),
+        Prefix: bucketDefinition.prefixes.ledgerDigests,
+        ContinuationToken,
+      }),
+    );
+    for (const object of out.Contents ?? []) if (object.Key?.endsWith('.json')) keys.push(object.Key);
+    ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  keys.sort();
+  const read = await inParallel(keys, 8, async (key) => {
+    const out = await s3Client().send(new GetObjectCommand({ Bucket: digestBucketName(), Key: key }));
+    try {
+      const digest = JSON.parse((await out.Body?.transformToString('utf-8')) ?? '') as LedgerDigest;
+      return digestIntact(digest) && digest.heads && typeof digest.heads === 'object' ? { key, digest } : { key };
+    } catch {
+      return { key };
+    }
+  });
+  const corrupt = read.find((r) => !('digest' in r));
+  if (corrupt) return { digests: [], corrupt: corrupt.key };
+  return { digests: read.map((r) => (r as { digest: LedgerDigest }).digest) };
+}
+
+export type LedgerVerdict =
+  | { ok: true; entries: number; chains: number }
+  | { ok: false; chain: string; seq: number; problem: LedgerProblem; digest?: string };
+
+/**
+ * Recomputes every chain (hashes and links) and checks it against every digest and its
+ * head pointer; names the first broken entry (first chain in order, lowest seq).
+ * Reads digests, then heads, then entries up to each head: entries appended meanwhile are
+ * left for the next run rather than taken for a mismatch.
+ */
+export async function verifyLedger(): Promise<LedgerVerdict> {
+  const { digests, corrupt } = await readDigests();
+  if (corrupt) return { ok: false, chain: '-', seq: 0, problem: 'digest-corrupt', digest: corrupt };
+  const checkpoints = digestCheckpoints(digests);
+  const chains = [...new Set([...ledgerChains(), ...checkpoints.keys()])];
+  const verdicts = await inParallel(chains, 4, async (chain) => {
+    const head = await readHead(chain);
+    const verifier = new ChainVerifier(chain, checkpoints.get(chain));
+    const locked = Math.max(0, ...(checkpoints.get(chain)?.keys() ?? []));
+    // A missing head pointer with entries behind it: read them all, the verifier names it.
+    for await (const entry of readChain(chain, head.exists ? Math.max(head.seq, locked) : undefined)) {
+      if (verifier.push(entry)) break;
+    }
+    return verifier.finish(head.exists ? head : null);
+  });
+  let entries = 0;
+  for (const verdict of verdicts) {
+    if (!verdict.ok) return verdict;
+    entries += verdict.count;
+  }
+  return { ok: true, entries, chains: chains.length };
+}

@@ -1,0 +1,149 @@
+/**
+ * The unsubscribe endpoint over HTTP (rules.md §7), independent of Lambda: the Function
+ * URL handler and the local stack's plain HTTP server both call `serveUnsubscribe`.
+ *
+ * - `GET /u/<token>` (and HEAD): a small French page with a « Se désinscrire » button, and
+ *   no side effect: mail scanners follow links.
+ * - `POST /u/<token>`: the opposition is recorded — RFC 8058 one-click (body
+ *   `List-Unsubscribe=One-Click`, urlencoded as Gmail sends it or multipart/form-data) or
+ *   the page's button. 200 and a page, never a redirect (RFC 8058). Idempotent.
+ * - A forged, truncated or expired token: 400 and a generic page; nothing recorded,
+ *   nothing said about why.
+ *
+ * No personal data in or out: the token carries a suppression key and a campaign id only.
+ */
+import { type TokenKeyRing, type VerifiedToken, verifyUnsubscribeToken } from '#domain/unsubscribe-token';
+
+export interface UnsubscribeRequest {
+  method: string;
+  /** the request path, e.g. `/u/<token>` (a prefix before `/u/` is allowed) */
+  path: string;
+  contentType?: string;
+  body: Buffer;
+}
+
+export interface UnsubscribeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type UnsubscribeSource = 'one-click' | 'unsubscribe-link';
+
+export interface UnsubscribeDeps {
+  tokenKeys: TokenKeyRing;
+  now: Date;
+  /** records the opposition (shared/flows/oppositions.ts recordUnsubscribe) */
+  record: (token: Extract<VerifiedToken, { ok: true }>, source: UnsubscribeSource) => Promise<unknown>;
+}
+
+const TOKEN_PATH = /\/u\/([A-Za-z0-9_.-]{1,512})\/?$/;
+/** One-click bodies are a few bytes; anything bigger is not read. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** The token in a request path, or undefined when the path is not `…/u/<token>`. */
+export function tokenFromPath(path: string): string | undefined {
+  return TOKEN_PATH.exec(path)?.[1];
+}
+
+/**
+ * RFC 8058: whether a POST body is the one-click signal `List-Unsubscribe=One-Click`,
+ * urlencoded (what Gmail sends) or as a multipart/form-data field (what the RFC prefers).
+ */
+export function isOneClickBody(contentType: string | undefined, body: Buffer): boolean {
+  if (body.length === 0 || body.length > MAX_BODY_BYTES) return false;
+  const type = (contentType ?? '').toLowerCase();
+  if (type.startsWith('multipart/form-data')) {
+    const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
+    const marker = boundary?.[1] ?? boundary?.[2];
+    if (!marker) return false;
+    const text = body.toString('latin1');
+    for (const part of text.split(`--${marker}`)) {
+      const split = part.indexOf('\r\n\r\n');
+      const headerEnd = split >= 0 ? split : part.indexOf('\n\n');
+      if (headerEnd < 0) continue;
+      const headers = part.slice(0, headerEnd);
+      const value = part.slice(headerEnd).trim();
+      if (
+        /content-disposition:\s*form-data;[^\r\n]*\bname="?List-Unsubscribe"?/i.test(headers) &&
+        value === 'One-Click'
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // urlencoded, or no content type at all
+  return new URLSearchParams(body.toString('utf8')).get('List-Unsubscribe') === 'One-Click';
+}
+
+const PAGE_HEADERS: Record<string, string> = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-robots-tag': 'noindex, nofollow',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+function page(title: string, content: string): string {
+  return `<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#222}button{font-size:1rem;padding:.6rem 1.2rem;cursor:pointer}</style>
+</head>
+<body>
+<h1>${title}</h1>
+${content}
+</body>
+</html>
+`;
+}
+
+/** The confirmation page: the button posts to the same URL (no action attribute), no side effect on GET. */
+export const CONFIRM_PAGE = page(
+  'Se désinscrire',
+  `<p>Vous ne souhaitez plus recevoir nos messages ? Confirmez ci-dessous : la désinscription prend effet immédiatement.</p>
+<form method="post"><input type="hidden" name="confirm" value="1"><button type="submit">Se désinscrire</button></form>`,
+);
+
+export const DONE_PAGE = page(
+  'Désinscription enregistrée',
+  '<p>Votre désinscription est enregistrée. Vous ne recevrez plus nos messages de prospection.</p>',
+);
+
+/** Generic on purpose: forged, truncated and expired links look the same. */
+export const INVALID_PAGE = page(
+  'Lien non valide',
+  "<p>Ce lien de désinscription n'est pas valide ou a expiré. Pour ne plus recevoir nos messages, répondez à l'un d'eux en le demandant : votre demande sera traitée.</p>",
+);
+
+const NOT_FOUND_PAGE = page('Page introuvable', '<p>Cette page n’existe pas.</p>');
+
+/** Serves one request of the unsubscribe endpoint. */
+export async function serveUnsubscribe(
+  request: UnsubscribeRequest,
+  deps: UnsubscribeDeps,
+): Promise<UnsubscribeResponse> {
+  const method = request.method.toUpperCase();
+  const token = tokenFromPath(request.path);
+  if (!token) return { status: 404, headers: PAGE_HEADERS, body: NOT_FOUND_PAGE };
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+    return { status: 405, headers: { ...PAGE_HEADERS, allow: 'GET, HEAD, POST' }, body: '' };
+  }
+  const verified = verifyUnsubscribeToken(token, deps.tokenKeys, deps.now);
+  if (!verified.ok) return { status: 400, headers: PAGE_HEADERS, body: method === 'HEAD' ? '' : INVALID_PAGE };
+  if (method !== 'POST') return { status: 200, headers: PAGE_HEADERS, body: method === 'HEAD' ? '' : CONFIRM_PAGE };
+  // rules.md §7: any POST with a valid token is a "no" (the one-click body, the page's button,
+  // or a client that posts something else): honouring it is the safe side.
+  const source: UnsubscribeSource = isOneClickBody(request.contentType, request.body)
+    ? 'one-click'
+    : 'unsubscribe-link';
+  await deps.record(verified, source);
+  return { status: 200, headers: PAGE_HEADERS, body: DONE_PAGE };
+}

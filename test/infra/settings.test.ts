@@ -1,0 +1,57 @@
+/**
+ * The deployment's configuration from CDK context: command-line strings become typed
+ * values, defaults come from shared/schemas/settings.ts, a wrong value names its field.
+ */
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '#schemas/settings';
+import { readDeploymentConfig } from '../../cdk/settings.ts';
+
+const configFrom = (context: Record<string, unknown>) => readDeploymentConfig(new App({ context }).node);
+
+describe('readDeploymentConfig', () => {
+  it('no context: the rulebook defaults and the infrastructure defaults', () => {
+    const config = configFrom({});
+    expect(config.settings).toEqual(defaultSettings);
+    expect(config.deployment).toMatchObject({
+      maxReadRequestUnits: 4000,
+      maxWriteRequestUnits: 4000,
+      logRetentionDays: 365,
+    });
+    expect(config.unsubscribeBaseUrl).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'advertiser',
+      'Dupont & Fils SAS',
+      (c: ReturnType<typeof configFrom>) => c.settings.advertiser,
+      'Dupont & Fils SAS',
+    ],
+    ['retentionYears', '5', (c: ReturnType<typeof configFrom>) => c.settings.retentionYears, 5],
+    ['rejectGenericReply', 'false', (c: ReturnType<typeof configFrom>) => c.settings.rejectGenericReply, false],
+    ['sendingDomain', 'acme.fr', (c: ReturnType<typeof configFrom>) => c.deployment.sendingDomain, 'acme.fr'],
+    ['maxWriteRequestUnits', '800', (c: ReturnType<typeof configFrom>) => c.deployment.maxWriteRequestUnits, 800],
+  ])('-c %s=%s (a command-line string) is typed', (key, raw, read, expected) => {
+    expect(read(configFrom({ [key]: raw }))).toEqual(expected);
+  });
+
+  it('-c smsWindow=<json> sets a nested setting', () => {
+    const config = configFrom({ smsWindow: JSON.stringify({ ...defaultSettings.smsWindow, from: '09:00' }) });
+    expect(config.settings.smsWindow.from).toBe('09:00');
+  });
+
+  it('an unsubscribe URL given in context replaces the Function URL (custom domain)', () => {
+    expect(configFrom({ unsubscribeBaseUrl: 'https://optout.acme.fr' }).unsubscribeBaseUrl).toBe(
+      'https://optout.acme.fr',
+    );
+  });
+
+  it.each([
+    ['retentionYears', '0', /retentionYears/],
+    ['maxReadRequestUnits', 'lots', /maxReadRequestUnits/],
+    ['logRetentionDays', '42', /logRetentionDays/],
+  ])('-c %s=%s is refused, naming the field', (key, raw, message) => {
+    expect(() => configFrom({ [key]: raw })).toThrow(message);
+  });
+});

@@ -1,0 +1,255 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import iconv from 'iconv-lite';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkList } from '#cli/check';
+import type { ListReport } from '#domain/contact';
+import { emailSuppressionKey } from '#domain/keys';
+import { defaultSettings } from '#schemas/settings';
+import { ingestListOnce } from '#shared/flows/ingest-once';
+import { documentClient } from '#store/clients';
+import { contactsTableName, getContact, updateContact } from '#store/contacts';
+import { getList } from '#store/lists';
+import { objectBytes, objectKeys } from '#store/objects';
+import { loadSecrets } from '#store/secrets';
+import { putSuppression } from '#store/suppressions';
+import type { ProvisionedNames } from '../../cli/local/provision.ts';
+import { handler, handleS3Event } from '../../functions/ingest-list/handler.ts';
+import { useEmulators } from '../support/emulators.ts';
+import { s3Event, tradeShowManifest, uploadList } from '../support/lists.ts';
+
+const now = new Date('2026-11-20T10:00:00Z');
+const context = {
+  getRemainingTimeInMillis: () => 60_000,
+  functionName: 'ingest',
+  awsRequestId: 'r',
+} as unknown as Context;
+
+const MIXED = [
+  'email;first_name;last_name;company;job_title',
+  'jean.dupont@btp-durand.fr;Jean;Dupont;BTP Durand;Responsable achats',
+  'contact@btp-durand.fr;;;BTP Durand;',
+  'marie.curie@gmail.com;Marie;Curie;;',
+  'pas-une-adresse;;;;',
+  'Jean.Dupont@BTP-Durand.fr;Jean;Dupont;BTP Durand;Acheteur',
+  'opposed.person@client-b.fr;Paul;"Martin; fils";Client B;Directeur achats',
+  'sophie.leroy@client-b.fr;Sophie;Leroy;Client B;Responsable services généraux',
+  '',
+].join('\n');
+
+async function scanAll(table: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await documentClient().send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
+    items.push(...(out.Items ?? []));
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+async function reportOf(listId: string): Promise<ListReport> {
+  return JSON.parse((await objectBytes(objectKeys.report(listId))).toString('utf8')) as ListReport;
+}
+
+describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
+  let names: ProvisionedNames;
+  let secret: string;
+  beforeAll(async () => {
+    names = await useEmulators();
+    secret = (await loadSecrets()).suppressionKeySecret;
+  });
+
+  it('a mixed list end to end: table and report match the offline check of the same list', async () => {
+    const data = Buffer.from(MIXED);
+    const manifest = tradeShowManifest('salon-mixte', data);
+    await putSuppression({
+      suppressionKey: emailSuppressionKey('opposed.person@client-b.fr', secret) as string,
+      reason: 'OPPOSED',
+      source: 'one-click',
+      at: new Date('2026-01-01T00:00:00Z'),
+    });
+    const key = await uploadList(manifest, data);
+    await handleS3Event(s3Event(names.bucket, key), context);
+
+    const report = await reportOf('salon-mixte');
+    expect(report.status).toBe('accepted');
+    const byLine = Object.fromEntries(report.decisions.map((d) => [d.line, d]));
+    expect(byLine[2]).toMatchObject({ status: 'accepted', kind: 'professional', bases: { email: 'b2b-interest' } });
+    expect(byLine[3]).toMatchObject({ status: 'accepted', kind: 'generic', bases: { email: 'legal-person' } });
+    expect(byLine[4]).toMatchObject({ status: 'rejected', kind: 'consumer' });
+    expect(byLine[4]?.reasons?.[0]).toBe('NO_CONSENT');
+    expect(byLine[5]?.reasons?.[0]).toBe('ADDRESS_INVALID');
+    expect(byLine[6]?.reasons?.[0]).toBe('DUPLICATE');
+    expect(byLine[7]?.reasons?.[0]).toBe('OPPOSED');
+    expect(byLine[8]).toMatchObject({ status: 'accepted' });
+
+    // the offline check of the same files decides the same (suppressions aside: offline has no store)
+    const dir = await mkdtemp(join(tmpdir(), 'check-'));
+    await writeFile(join(dir, 'contacts.csv'), data);
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const offline = await checkList(join(dir, 'manifest.json'), { now, settings: defaultSettings });
+    const strip = (r: ListReport) => r.decisions.filter((d) => d.line !== 7).map(({ expiresAt: _e, ...d }) => d);
+    expect(strip(report)).toEqual(strip(offline));
+
+    const contacts = await scanAll(contactsTableName());
+    expect(contacts.map((c) => c.suppressionKey).sort()).toEqual(
+      ['jean.dupont@btp-durand.fr', 'contact@btp-durand.fr', 'sophie.leroy@client-b.fr']
+        .map((a) => emailSuppressionKey(a, secret))
+        .sort(),
+    );
+    const jean = await getContact(emailSuppressionKey('jean.dupont@btp-durand.fr', secret) as string);
+    expect(jean).toMatchObject({ kind: 'professional', listId: 'salon-mixte', bases: { email: 'b2b-interest' } });
+    expect(jean?.ttl).toBeGreaterThan(Date.parse(jean?.expiresAt ?? '') / 1000);
+    expect(jean?.expiryBucket).toMatch(/^\d{4}-\d{2}#\d$/);
+    // nothing written for the opposed row
+    expect(await getContact(emailSuppressionKey('opposed.person@client-b.fr', secret) as string)).toBeUndefined();
+
+    const list = await getList('salon-mixte');
+    expect(list).toMatchObject({ status: 'accepted', rows: { total: 7, accepted: 3, rejected: 4 } });
+    const rejected = (await objectBytes(objectKeys.rejected('salon-mixte'))).toString('utf8');
+    expect(rejected.split('\r\n')[0]).toBe('email;first_name;last_name;company;job_title;reasons');
+    expect(rejected).toContain('NO_CONSENT');
+  });
+
+  it('the same list twice and the S3 event delivered twice (through SQS) change nothing', async () => {
+    const data = Buffer.from(MIXED.replace(/salon/g, 'x'));
+    const manifest = tradeShowManifest('salon-twice', data);
+    const key = await uploadList(manifest, data);
+    const sqsEvent = {
+      Records: [1, 2].map((n) => ({
+        messageId: `m${n}`,
+        eventSource: 'aws:sqs',
+        body: JSON.stringify(s3Event(names.bucket, key)),
+      })),
+    };
+    const first = await handler(sqsEvent, context);
+    expect(first).toEqual({ batchItemFailures: [] });
+    const before = await scanAll(contactsTableName());
+    await handler(sqsEvent, context);
+    await uploadList(manifest, data); // the operator uploads it again
+    await handleS3Event(s3Event(names.bucket, key), context);
+    const after = await scanAll(contactsTableName());
+    expect(after).toEqual(before);
+  });
+
+  it('a failure half-way, then a retry: no duplicate, no missing contact', async () => {
+    const rows = ['email;company;job_title'];
+    for (let i = 0; i < 3000; i++) rows.push(`p${i}.nom@societe-${i % 40}.fr;Societe ${i % 40};Responsable achats`);
+    const data = Buffer.from(`${rows.join('\n')}\n`);
+    const manifest = tradeShowManifest('salon-crash', data);
+    const key = await uploadList(manifest, data);
+    await expect(
+      ingestListOnce(key, defaultSettings, now, {
+        onProgress: (done) => {
+          if (done >= 500) throw new Error('injected crash');
+        },
+      }),
+    ).rejects.toThrow('injected crash');
+    const partial = (await scanAll(contactsTableName())).filter((c) => c.listId === 'salon-crash');
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.length).toBeLessThan(3000);
+    const result = await ingestListOnce(key, defaultSettings, now);
+    expect(result.rows).toEqual({ total: 3000, accepted: 3000, rejected: 0 });
+    expect(result.contactsWritten).toBe(3000 - partial.length);
+    const all = (await scanAll(contactsTableName())).filter((c) => c.listId === 'salon-crash');
+    expect(all).toHaveLength(3000);
+  });
+
+  it('a merge racing an expiry extension (an SES click) keeps the later expiry and the new list', async () => {
+    const first = Buffer.from('email;job_title\nclaire.moreau@fabrique.fr;Acheteuse\n');
+    await ingestListOnce(await uploadList(tradeShowManifest('merge-a', first), first), defaultSettings, now);
+    const k = emailSuppressionKey('claire.moreau@fabrique.fr', secret) as string;
+    const extended = '2031-06-01T00:00:00.000Z';
+    const second = Buffer.from('email;job_title\nclaire.moreau@fabrique.fr;Acheteuse\n');
+    const manifestB = tradeShowManifest('merge-b', second);
+    const keyB = await uploadList(manifestB, second);
+    await Promise.all([
+      ingestListOnce(keyB, defaultSettings, now),
+      updateContact(
+        k,
+        (c) => ({ ...c, expiresAt: extended, lastActivityAt: '2028-06-01T00:00:00.000Z' }),
+        defaultSettings,
+      ),
+    ]);
+    const merged = await getContact(k);
+    expect(merged?.expiresAt).toBe(extended);
+    expect(merged?.listIds).toEqual(expect.arrayContaining(['merge-a', 'merge-b']));
+  });
+
+  describe('bad inputs: a report with the right reason, no contact written', () => {
+    const cases: { name: string; listId: string; prepare: (key: string) => Promise<string>; reason: string }[] = [
+      {
+        name: 'missing data file',
+        listId: 'bad-missing',
+        reason: 'DATA_CHECKSUM_MISMATCH',
+        prepare: async () => {
+          const data = Buffer.from('email\na@b.fr\n');
+          const m = tradeShowManifest('bad-missing', data, { dataFile: 'absent.csv' });
+          const { putObject } = await import('#store/objects');
+          await putObject('incoming/bad-missing/manifest.json', JSON.stringify(m), 'application/json');
+          return 'incoming/bad-missing/manifest.json';
+        },
+      },
+      {
+        name: 'checksum mismatch',
+        listId: 'bad-checksum',
+        reason: 'DATA_CHECKSUM_MISMATCH',
+        prepare: async () => {
+          const data = Buffer.from('email\nluc.petit@garage-petit.fr\n');
+          const m = tradeShowManifest('bad-checksum', data, { sha256: 'a'.repeat(64) });
+          return uploadList(m, data);
+        },
+      },
+      {
+        name: 'manifest not JSON',
+        listId: 'bad-json',
+        reason: 'MANIFEST_INVALID',
+        prepare: async () => {
+          const data = Buffer.from('email\nluc.petit@garage-petit.fr\n');
+          return uploadList(tradeShowManifest('bad-json', data), data, Buffer.from('{ "version": 1, '));
+        },
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const key = await c.prepare(c.listId);
+        const result = await ingestListOnce(key, defaultSettings, now);
+        expect(result.status).toBe('rejected');
+        const report = await reportOf(c.listId);
+        expect(report.reasons).toEqual([c.reason]);
+        const written = (await scanAll(contactsTableName())).filter((x) => x.listId === c.listId);
+        expect(written).toHaveLength(0);
+      });
+    }
+
+    it('0 rows: accepted, an empty report, nothing written', async () => {
+      const data = Buffer.from('email;company\n');
+      const result = await ingestListOnce(
+        await uploadList(tradeShowManifest('empty-list', data), data),
+        defaultSettings,
+        now,
+      );
+      expect(result.rows).toEqual({ total: 0, accepted: 0, rejected: 0 });
+      expect((await reportOf('empty-list')).decisions).toEqual([]);
+    });
+
+    it('a Windows-1252 file: decoded right, accents intact', async () => {
+      const data = iconv.encode(
+        'Courriel;Prénom;Nom;Société;Fonction\r\nhelene.lefevre@cafe-creme.fr;Hélène;Lefèvre;Café Crème & Œuvres;Acheteuse €\r\n',
+        'win1252',
+      );
+      const result = await ingestListOnce(
+        await uploadList(tradeShowManifest('excel-1252', data), data),
+        defaultSettings,
+        now,
+      );
+      expect(result.rows.accepted).toBe(1);
+      const c = await getContact(emailSuppressionKey('helene.lefevre@cafe-creme.fr', secret) as string);
+      expect(c).toMatchObject({ firstName: 'Hélène', lastName: 'Lefèvre', company: 'Café Crème & Œuvres' });
+    });
+  });
+});
