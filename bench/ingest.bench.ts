@@ -29,7 +29,11 @@ const emulators = await startBenchEmulators();
 try {
   const manifestBytes = await readFile(list.manifestPath);
   const manifest = JSON.parse(manifestBytes.toString('utf8')) as { listId: string; dataFile: string };
-  await uploadStream(objectKeys.dataFile(manifest.listId, manifest.dataFile), createReadStream(list.dataPath), 'text/csv');
+  await uploadStream(
+    objectKeys.dataFile(manifest.listId, manifest.dataFile),
+    createReadStream(list.dataPath),
+    'text/csv',
+  );
   await putObject(objectKeys.manifest(manifest.listId), manifestBytes, 'application/json');
 
   let written = 0;
