@@ -5,6 +5,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const LEGACY = '--openssl-legacy-provider';
+// `hygiene up` prints product text; the functions it hosts log only warnings and errors
+// (POWERTOOLS_LOG_LEVEL=INFO shows everything).
+if (process.argv[2] === 'up') process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // Node 20 is supported here; the SDK's notice about future releases is noise for users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // s3rver (hosted in-process by `hygiene up`) needs OpenSSL's legacy provider, else its

@@ -13,12 +13,17 @@ export const LOCAL_PORTS = { dynamodb: 8000, s3: 4569, ses: 8005, unsubscribe: 8
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { memory: { type: 'boolean', default: false }, demo: { type: 'boolean', default: false } },
+    options: {
+      memory: { type: 'boolean', default: false },
+      demo: { type: 'boolean', default: false },
+      // any free ports instead of the fixed ones (tests, a second stack beside a running one)
+      'free-ports': { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const workDir = join(process.cwd(), '.local');
   const stack = await startLocalStack({
-    ports: LOCAL_PORTS,
+    ports: values['free-ports'] ? {} : LOCAL_PORTS,
     dataDir: values.memory ? undefined : workDir,
     workDir,
   });
@@ -28,15 +33,22 @@ export async function run(args: string[]): Promise<number> {
       `  DynamoDB Local  ${stack.emulators.endpoints.dynamodb}${values.memory ? ' (en mémoire)' : ` (données dans ${workDir})`}`,
       `  S3 (s3rver)     ${stack.emulators.endpoints.s3}  bucket ${localBucketName}`,
       `  SES (outbox)    ${stack.emulators.endpoints.ses}  (boîte d'envoi web)`,
-      'Ctrl-C pour arrêter / to stop.',
+      `  Désinscription  ${stack.unsubscribeBaseUrl}/u/<jeton>`,
       '',
     ].join('\n'),
   );
+  if (values.demo) {
+    const { runDemo } = await import('./demo.ts');
+    await runDemo(stack, (text) => process.stdout.write(text));
+  }
+  process.stdout.write('\nLa pile locale tourne. Ctrl-C pour arrêter / to stop.\n');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await stack.stop();
   process.stdout.write('Pile locale arrêtée.\n');
+  // Keep-alive sockets and timers of the hosted functions must not hold the process.
+  setTimeout(() => process.exit(0), 200).unref();
   return 0;
 }

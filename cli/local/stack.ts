@@ -32,6 +32,8 @@ export interface LocalStack {
   emulators: RunningEmulators;
   env: Record<string, string>;
   queues: Record<string, LocalQueue>;
+  /** where s3rver keeps the bucket's objects */
+  s3Dir: string;
   /** base URL of the local unsubscribe endpoint (`<base>/u/<token>`) */
   unsubscribeBaseUrl: string;
   /** polls the SES outbox once more and turns new messages into SES events */
@@ -112,8 +114,39 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
   });
 
-  const unroute = routeBucketEvents(emulators.s3, [{ ...ingestRoute, queue: queues.ingest as LocalQueue }]);
-  void campaignRoute;
+  // S3 campaigns/ → send-campaign → the send queue → send-message, as in AWS
+  const sendMessage = await import('../../functions/send-message/handler.ts');
+  queues.send = new LocalQueue('send', sqsConsumer('send-message', sendMessage.handler), {
+    onDeadLetter: deadLetter('send'),
+  });
+  const sendCampaign = await import('../../functions/send-campaign/handler.ts');
+  queues.campaigns = new LocalQueue(
+    'campaigns',
+    async (messages) => {
+      const failed: string[] = [];
+      for (const m of messages) {
+        try {
+          await sendCampaign.runCampaigns(JSON.parse(m.body), async (queued) => {
+            for (const { delaySeconds, ...message } of queued) {
+              // SQS DelaySeconds: an SMS deferred to a window opening within 15 minutes waits for it
+              if (delaySeconds) setTimeout(() => queues.send?.send(message), delaySeconds * 1000).unref();
+              else queues.send?.send(message);
+            }
+          });
+        } catch (error) {
+          logger.error('campaign failed', { error: (error as Error).message.split('\n')[0] });
+          failed.push(m.messageId);
+        }
+      }
+      return failed;
+    },
+    { batchSize: 1, onDeadLetter: deadLetter('campaigns') },
+  );
+
+  const unroute = routeBucketEvents(emulators.s3, [
+    { ...ingestRoute, queue: queues.ingest as LocalQueue },
+    { ...campaignRoute, queue: queues.campaigns as LocalQueue },
+  ]);
 
   const env = { ...emulators.env, ...names.env, HYGIENE_SECRETS_FILE: secretsFile };
   return {
@@ -121,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     env,
     queues,
     unsubscribeBaseUrl,
+    s3Dir: options.dataDir ? join(options.dataDir, 's3') : join(options.workDir, 'tmp-s3'),
     pollSes: () => simulator.poll(),
     async idle() {
       for (let round = 0; round < 3; round++) {

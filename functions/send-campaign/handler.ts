@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { createdObjects, sqsEventSchema } from '#schemas/s3-event';
-import { CampaignInvalid, sendCampaign } from '#shared/flows/send-campaign';
+import { CampaignInvalid, type Enqueue, sendCampaign } from '#shared/flows/send-campaign';
 import { logger } from '#shared/powertools';
 import { bucketDefinition } from '#shared/resources';
 import { settingsFromEnv } from '#shared/settings';
@@ -14,7 +14,8 @@ import { objectBytes } from '#store/objects';
 
 const { prefix, suffix } = bucketDefinition.campaignTrigger;
 
-async function runCampaigns(body: unknown): Promise<void> {
+/** Runs the campaigns an S3 notification names; `enqueue` defaults to the send queue (SEND_QUEUE_URL). */
+export async function runCampaigns(body: unknown, enqueue?: Enqueue): Promise<void> {
   for (const { key } of createdObjects(body)) {
     if (!key.startsWith(prefix) || !key.endsWith(suffix)) {
       logger.info('ignored object: not a campaign');
@@ -29,7 +30,7 @@ async function runCampaigns(body: unknown): Promise<void> {
       continue;
     }
     try {
-      const { report, reads } = await sendCampaign(raw, { now: new Date(), settings: settingsFromEnv() });
+      const { report, reads } = await sendCampaign(raw, { now: new Date(), settings: settingsFromEnv(), enqueue });
       logger.info('campaign processed', {
         campaignId: report.campaignId,
         status: report.status,

@@ -1,0 +1,170 @@
+/**
+ * The demonstration `npm start` runs on the local stack (issue 10): the sample lists of
+ * examples/ uploaded as an operator would, the verdict and counts of each, a campaign
+ * sent (some recipients are SES mailbox-simulator addresses), the bounce, complaint and
+ * unsubscribe that follow, the suppression entries, then the purge "3 years later" and
+ * its receipts. Idempotent: a second run finds the lists already judged and sends nothing
+ * twice. Output is product text for a person, not logs; no address is printed.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { ListReport } from '#domain/contact';
+import { addDays, addYears } from '#domain/dates';
+import { purgeRunSubject } from '#domain/retention';
+import { runRetentionPurge } from '#shared/flows/retention-purge';
+import { settingsFromEnv } from '#shared/settings';
+import { documentClient } from '#store/clients';
+import { contactsTableName } from '#store/contacts';
+import { ledgerEntriesFor } from '#store/ledger';
+import { getList } from '#store/lists';
+import { objectBytes, objectKeys, putObject } from '#store/objects';
+import { suppressionsTableName } from '#store/suppressions';
+import { REASON_LABELS } from './check.ts';
+import type { LocalStack } from './local/stack.ts';
+
+const EXAMPLES = join(import.meta.dirname, '..', 'examples');
+/** the campaign of the demo: a consent newsletter to everyone reachable (the SES simulator addresses among them) */
+const DEMO_CAMPAIGN = 'newsletter-livres-email.json';
+
+type Write = (text: string) => void;
+
+export interface DemoOutcome {
+  lists: Record<string, { status: string; accepted: number; rejected: number }>;
+  campaign?: { send: number; skip: number; defer: number; alreadyHandled: number };
+  suppressions: { reason: string; sources: string[] }[];
+  purge: { deleted: number; receipts: number };
+}
+
+export async function runDemo(stack: LocalStack, write: Write, now = new Date()): Promise<DemoOutcome> {
+  const outcome: DemoOutcome = { lists: {}, suppressions: [], purge: { deleted: 0, receipts: 0 } };
+  write('\n=== 1. Import des listes (examples/) ===\n');
+  const folders = (await readdir(EXAMPLES, { withFileTypes: true }))
+    .filter((d) => d.isDirectory() && d.name !== 'campaigns')
+    .map((d) => d.name)
+    .sort();
+  for (const folder of folders) {
+    const manifestBytes = await readFile(join(EXAMPLES, folder, 'manifest.json'));
+    const manifest = JSON.parse(manifestBytes.toString('utf8')) as { listId: string; dataFile: string };
+    // the data file first, then the manifest: the commit marker that starts the ingestion
+    await putObject(
+      objectKeys.dataFile(manifest.listId, manifest.dataFile),
+      await readFile(join(EXAMPLES, folder, manifest.dataFile)),
+      'text/csv',
+    );
+    await putObject(objectKeys.manifest(manifest.listId), manifestBytes, 'application/json');
+  }
+  await stack.idle();
+  for (const folder of folders) {
+    const manifest = JSON.parse(await readFile(join(EXAMPLES, folder, 'manifest.json'), 'utf8')) as { listId: string };
+    const list = await getList(manifest.listId);
+    if (!list?.reportKey) {
+      write(`  ${manifest.listId}: pas de rapport (voir les journaux)\n`);
+      continue;
+    }
+    const report = JSON.parse((await objectBytes(list.reportKey)).toString('utf8')) as ListReport;
+    outcome.lists[manifest.listId] = { status: report.status, ...report.rows };
+    write(
+      `  ${manifest.listId.padEnd(22)} ${verdict(report.status)}  ${report.rows.accepted}/${report.rows.total} acceptées`,
+    );
+    write(report.reasons.length ? `  — ${report.reasons.join(', ')}\n` : '\n');
+    for (const [reason, n] of Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))) {
+      write(
+        `      ${String(n).padStart(3)} × ${reason.padEnd(24)} ${REASON_LABELS[reason as keyof typeof REASON_LABELS] ?? ''}\n`,
+      );
+    }
+  }
+
+  write("\n=== 2. Envoi d'une campagne (examples/campaigns/) ===\n");
+  const campaignBytes = await readFile(join(EXAMPLES, 'campaigns', DEMO_CAMPAIGN));
+  const campaignId = (JSON.parse(campaignBytes.toString('utf8')) as { campaignId: string }).campaignId;
+  await putObject(`campaigns/${campaignId}.json`, campaignBytes, 'application/json');
+  await stack.idle();
+  try {
+    const report = JSON.parse((await objectBytes(objectKeys.campaignReport(campaignId))).toString('utf8')) as {
+      status: string;
+      counts: { send: number; skip: number; defer: number; alreadyHandled: number };
+      byReason: Record<string, number>;
+    };
+    outcome.campaign = report.counts;
+    write(
+      `  ${campaignId}: ${report.status === 'accepted' ? 'acceptée' : 'refusée'} — ${report.counts.send} envois, ${report.counts.skip} ignorés, ${report.counts.defer} différés${report.counts.alreadyHandled ? `, ${report.counts.alreadyHandled} déjà envoyés lors d'un lancement précédent` : ''}\n`,
+    );
+    for (const [reason, n] of Object.entries(report.byReason)) write(`      ${String(n).padStart(3)} × ${reason}\n`);
+  } catch {
+    write('  (rapport de campagne absent : voir les journaux)\n');
+  }
+
+  write('\n=== 3. Retours SES : rebond, plainte, désinscription en un clic ===\n');
+  // one recipient uses the one-click button, as Gmail would: a POST to the List-Unsubscribe URL
+  const oneClick = await unsubscribeOneRecipient(stack);
+  write(oneClick ? '  un destinataire a cliqué « Se désinscrire » (POST RFC 8058) : 200\n' : '');
+  await stack.idle();
+  const suppressions = await scanAll(suppressionsTableName());
+  for (const s of suppressions) {
+    outcome.suppressions.push({ reason: String(s.reason), sources: (s.sources as string[]) ?? [] });
+    write(
+      `  ${String(s.suppressionKey).slice(0, 12)}…  ${String(s.reason).padEnd(8)} ${((s.sources as string[]) ?? []).join(', ')}\n`,
+    );
+  }
+  write(`  ${suppressions.length} entrée(s) dans la liste d'opposition (clés HMAC, jamais d'adresse)\n`);
+
+  write('\n=== 4. Trois ans plus tard : la purge ===\n');
+  const later = addDays(addYears(now, settingsFromEnv().retentionYears), 1);
+  const before = (await scanAll(contactsTableName())).length;
+  const summary = await runRetentionPurge({ now: later, settings: settingsFromEnv() });
+  const after = (await scanAll(contactsTableName())).length;
+  outcome.purge = { deleted: summary.deleted, receipts: summary.deleted };
+  write(
+    `  --now ${later.toISOString().slice(0, 10)} : ${summary.deleted} contact(s) supprimé(s) sur ${before} (reste ${after}), ${summary.read} entrée(s) d'index lue(s)\n`,
+  );
+  const runReceipts = await ledgerEntriesFor(purgeRunSubject(later));
+  write(
+    `  ${summary.deleted} reçu(s) RET_EXPIRED (clé, expiration, date de suppression) et ${runReceipts.length} bilan de purge au registre de preuves\n`,
+  );
+  write(`  les oppositions survivent à la purge : ${(await scanAll(suppressionsTableName())).length} entrée(s)\n`);
+
+  write('\n=== Où regarder ===\n');
+  write(`  Boîte d'envoi SES     ${stack.emulators.endpoints.ses}\n`);
+  write(`  Rapports              ${stack.s3Dir}/hygiene-lists/reports/\n`);
+  write(`  Désinscription        ${stack.unsubscribeBaseUrl}/u/<jeton>\n`);
+  write('  À essayer             npx hygiene check examples/export-excel-fr/manifest.json\n');
+  write(
+    '                        npx hygiene gate examples/campaigns/b2b-achats-email.json --manifest examples/salon-batimat-2026/manifest.json\n',
+  );
+  write('                        npx hygiene dsr export jean.dupont@gmail.com    npx hygiene ledger verify\n');
+  write('                        npx hygiene purge --now 2030-01-01\n');
+  return outcome;
+}
+
+function verdict(status: string): string {
+  return status === 'accepted' ? 'ACCEPTÉE   ' : status === 'quarantined' ? 'QUARANTAINE' : 'REJETÉE    ';
+}
+
+async function scanAll(table: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await documentClient().send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
+    items.push(...(out.Items ?? []));
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** Finds a delivered demo message to success@ and posts its one-click unsubscribe, as a mailbox provider does. */
+async function unsubscribeOneRecipient(stack: LocalStack): Promise<boolean> {
+  const store = (await (await fetch(`${stack.emulators.endpoints.ses}/store`)).json()) as {
+    emails: { destination: { to: string[] }; headers?: { name: string; value: string }[] }[];
+  };
+  const mail = store.emails.find((e) => e.destination.to.some((to) => to.startsWith('success')));
+  const header = mail?.headers?.find((h) => h.name.toLowerCase() === 'list-unsubscribe')?.value;
+  const url = header?.match(/<(https?:[^>]+)>/)?.[1];
+  if (!url) return false;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'List-Unsubscribe=One-Click',
+  });
+  return res.ok;
+}

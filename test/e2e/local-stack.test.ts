@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#store/clients';
+import { runDemo } from '../../cli/demo.ts';
+import { type LocalStack, startLocalStack } from '../../cli/local/stack.ts';
+
+async function scanAll(table: string): Promise<Record<string, unknown>[]> {
+  const out = await documentClient().send(new ScanCommand({ TableName: table }));
+  return out.Items ?? [];
+}
+
+describe('the local stack runs the whole pipeline: the demo, end to end', () => {
+  let stack: LocalStack;
+  let output = '';
+  const env = { ...process.env };
+  beforeAll(async () => {
+    stack = await startLocalStack({ workDir: await mkdtemp(join(tmpdir(), 'hygiene-e2e-')) });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    Object.assign(process.env, env);
+  });
+
+  it('imports the sample lists, sends, honours the bounce, complaint and one-click, then purges 3 years later', async () => {
+    const outcome = await runDemo(stack, (t) => {
+      output += t;
+    });
+    // 1. every sample list judged, each with its verdict
+    expect(Object.keys(outcome.lists).sort()).toEqual([
+      'annuaire-web-2026',
+      'clients-2026',
+      'export-excel-fr',
+      'fichier-achete-2026',
+      'newsletter-2026',
+      'salon-batimat-2026',
+    ]);
+    expect(outcome.lists['fichier-achete-2026']).toMatchObject({ accepted: 0 });
+    expect(outcome.lists['salon-batimat-2026']?.accepted).toBeGreaterThan(0);
+    // 2. the campaign reached only the allowed contacts, through the SES emulator
+    expect(outcome.campaign?.send).toBeGreaterThan(0);
+    const store = (await (await fetch(`${stack.emulators.endpoints.ses}/store`)).json()) as {
+      emails: { destination: { to: string[] }; headers?: { name: string; value: string }[] }[];
+    };
+    expect(store.emails).toHaveLength(outcome.campaign?.send ?? -1);
+    for (const mail of store.emails) {
+      const names = (mail.headers ?? []).map((h) => h.name.toLowerCase());
+      expect(names).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']));
+    }
+    // 3. the simulator's bounce and complaint, and a one-click unsubscribe, are suppressions
+    const bySource = outcome.suppressions.map((s) => `${s.reason}:${s.sources.join('+')}`).sort();
+    expect(bySource).toEqual(['BOUNCED:hard-bounce', 'OPPOSED:complaint', 'OPPOSED:one-click']);
+    // 4. three years later everything expired is gone, with receipts; the suppressions stay
+    expect(outcome.purge.deleted).toBeGreaterThan(0);
+    expect(await scanAll(process.env.CONTACTS_TABLE as string)).toHaveLength(0);
+    expect(await scanAll(process.env.SUPPRESSIONS_TABLE as string)).toHaveLength(3);
+    // product text, no address printed
+    expect(output).toContain('Où regarder');
+    // (the commands to try at the end name a sample address on purpose)
+    expect(output.split('=== Où regarder')[0]).not.toMatch(/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/i);
+  });
+
+  it('runs again without harm (idempotent): the lists are not imported twice, nothing is sent twice', async () => {
+    const before = (await (await fetch(`${stack.emulators.endpoints.ses}/store`)).json()) as { emails: unknown[] };
+    const outcome = await runDemo(stack, () => undefined);
+    const after = (await (await fetch(`${stack.emulators.endpoints.ses}/store`)).json()) as { emails: unknown[] };
+    expect(after.emails.length).toBe(before.emails.length);
+    expect(Object.keys(outcome.lists)).toHaveLength(6);
+  });
+});
+
+describe('hygiene up: Ctrl-C stops everything', () => {
+  it('leaves no process behind (no orphan JVM)', async () => {
+    const child = spawn(process.execPath, ['bin/hygiene.js', 'up', '--memory', '--free-ports'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('Ctrl-C');
+    // the launcher re-runs itself under --openssl-legacy-provider: find the JVM guard below it
+    const { execSync } = await import('node:child_process');
+    const tree = () => execSync(`ps -eo pid,ppid,cmd`).toString();
+    const descendants = (root: number): number[] => {
+      const rows = tree()
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/).map(Number))
+        .map(([pid, ppid]) => ({ pid: pid as number, ppid: ppid as number }));
+      const out: number[] = [];
+      const walk = (p: number) => {
+        for (const r of rows.filter((x) => x.ppid === p)) {
+          out.push(r.pid);
+          walk(r.pid);
+        }
+      };
+      walk(root);
+      return out;
+    };
+    const before = descendants(child.pid as number);
+    expect(before.length).toBeGreaterThanOrEqual(2); // the re-run node, the guard, the JVM
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    const alive = before.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
+  });
+});
