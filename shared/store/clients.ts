@@ -40,8 +40,12 @@ export function s3Client(): S3Client {
   return s3;
 }
 
+/**
+ * SESv2 with a single attempt: SendEmail has no idempotency token, so an SDK retry after a
+ * lost answer could send a message twice; throttling is retried by the sender itself.
+ */
 export function sesClient(): SESv2Client {
-  ses ??= new SESv2Client({});
+  ses ??= new SESv2Client({ maxAttempts: 1 });
   return ses;
 }
 

@@ -1,13 +1,13 @@
 /**
  * The SMS adapter: one interface, two implementations.
- * - AWS End User Messaging SMS (`SendTextMessage` of `@aws-sdk/client-pinpoint-sms-voice-v2`).
- *   That package is not a dependency yet, so the adapter is written against the small
- *   part of the client it uses, injected by whoever wires it (see awsSmsSender).
+ * - AWS End User Messaging SMS (`SendTextMessage` of `@aws-sdk/client-pinpoint-sms-voice-v2`),
+ *   in a Lambda; written against the small part of the client it uses (testable without AWS).
  * - A local outbox (the local stack, tests, the CLI): messages are kept in memory and,
  *   when `SMS_OUTBOX_FILE` is set, appended to that file as JSON lines.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 
 export interface SmsToSend {
   /** E.164 */
@@ -80,20 +80,25 @@ export class LocalSmsOutbox implements SmsSender {
 
 let configured: SmsSender | undefined;
 
-/** Wires the sender of this process (the AWS adapter in a Lambda, once its client package is added). */
+/** Wires the sender of this process (tests, or another provider). */
 export function useSmsSender(sender: SmsSender | undefined): void {
   configured = sender;
 }
 
 /**
- * The sender of this process: the one wired with useSmsSender, else the local outbox.
- * In a Lambda with nothing wired it refuses, rather than pretend to send.
+ * The sender of this process: the one wired with useSmsSender; in a Lambda, AWS End User
+ * Messaging; elsewhere (the local stack, the CLI) the local outbox.
  */
 export function smsSender(): SmsSender {
   if (configured) return configured;
   if (process.env.AWS_LAMBDA_FUNCTION_NAME && !process.env.SMS_OUTBOX_FILE) {
-    throw new Error('no SMS sender wired: awsSmsSender needs @aws-sdk/client-pinpoint-sms-voice-v2');
+    // one attempt: a message is sent at most once; throttling is retried by the caller
+    const client = new PinpointSMSVoiceV2Client({ maxAttempts: 1 });
+    configured = awsSmsSender((input) => client.send(new SendTextMessageCommand(input)), {
+      configurationSet: process.env.SMS_CONFIGURATION_SET,
+    });
+  } else {
+    configured = new LocalSmsOutbox(process.env.SMS_OUTBOX_FILE);
   }
-  configured = new LocalSmsOutbox(process.env.SMS_OUTBOX_FILE);
   return configured;
 }
