@@ -5,7 +5,7 @@
  * commands reach AWS when the environment names the stack's resources.
  */
 import { join } from 'node:path';
-import { bucketDefinition, localBucketName, localTableName, tables } from '#shared/resources';
+import { bucketDefinition, envVarOfStackOutput, localBucketName, localTableName, tables } from '#shared/resources';
 import { resetClients } from '#store/clients';
 import { resetSecrets } from '#store/secrets';
 import { emulatorEnv } from './local/emulators.ts';
@@ -44,6 +44,24 @@ export function useLocalStackDefaults(): void {
   for (const [name, value] of Object.entries(localStackEnv())) {
     if (name === 'HYGIENE_SECRETS_FILE' && hasSecrets) continue;
     process.env[name] ??= value;
+  }
+  resetClients();
+  resetSecrets();
+}
+
+/**
+ * Points the process at a deployed stack (`--stack <name>`): its CloudFormation outputs
+ * are named after the environment variables they fill (`ContactsTable` → CONTACTS_TABLE,
+ * shared/resources.ts `envVarOfStackOutput`), so every command reaches AWS unchanged.
+ * Credentials and region come from the usual AWS environment.
+ */
+export async function useDeployedStack(stackName: string): Promise<void> {
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const out = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = out.Stacks?.[0]?.Outputs ?? [];
+  if (!outputs.length) throw new Error(`stack ${stackName} has no outputs (is it deployed in this region?)`);
+  for (const { OutputKey, OutputValue } of outputs) {
+    if (OutputKey && OutputValue !== undefined) process.env[envVarOfStackOutput(OutputKey)] = OutputValue;
   }
   resetClients();
   resetSecrets();

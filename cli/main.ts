@@ -19,7 +19,7 @@ commands:
   dsr export|erase <address>                data subject access / erasure
   ledger verify | digest                    recompute the evidence chain / write a digest now
 
-common options: --json  --now <ISO date>  --config <file>  --advertiser <name>`;
+common options: --json  --now <ISO date>  --config <file>  --advertiser <name>  --stack <deployed stack>`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -33,6 +33,15 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
+    // `--stack <name>`: the deployed stack's outputs instead of the local stack (any command)
+    const at = rest.indexOf('--stack');
+    if (at !== -1) {
+      const stackName = rest[at + 1];
+      if (!stackName || stackName.startsWith('--')) throw new UsageError('--stack expects a stack name');
+      rest.splice(at, 2);
+      const { useDeployedStack } = await import('./local-target.ts');
+      await useDeployedStack(stackName);
+    }
     const run = await load();
     return await run(rest);
   } catch (error) {

@@ -16,6 +16,7 @@ import { type RunningEmulators, startEmulators } from './emulators.ts';
 import { provision } from './provision.ts';
 import { LocalQueue } from './queue.ts';
 import { startSesSimulator } from './ses-simulator.ts';
+import { startStreamPoller } from './stream-poller.ts';
 import { campaignRoute, ingestRoute, localContext, routeBucketEvents, sqsConsumer } from './wiring.ts';
 
 export interface LocalStackOptions {
@@ -143,6 +144,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { batchSize: 1, onDeadLetter: deadLetter('campaigns') },
   );
 
+  // the contacts stream → ttl-receipts (DynamoDB Local itself never deletes expired items)
+  const ttlReceipts = await import('../../functions/ttl-receipts/handler.ts');
+  const streamPoller = startStreamPoller(names.env.CONTACTS_TABLE as string, (event) =>
+    ttlReceipts.receiveContactsStream(event),
+  );
+  // the nightly purge, as EventBridge Scheduler runs it (03:00 Europe/Paris): checked every minute
+  const purgeTimer = startPurgeTimer();
+
   const unroute = routeBucketEvents(emulators.s3, [
     { ...ingestRoute, queue: queues.ingest as LocalQueue },
     { ...campaignRoute, queue: queues.campaigns as LocalQueue },
@@ -165,6 +174,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async stop() {
       unroute();
       simulator.stop();
+      streamPoller.stop();
+      clearInterval(purgeTimer);
       await new Promise<void>((resolve) => {
         unsubscribe.closeAllConnections();
         unsubscribe.close(() => resolve());
@@ -219,4 +230,29 @@ function functionUrlEvent(
     body: body.length ? body.toString('base64') : undefined,
     isBase64Encoded: body.length > 0,
   };
+}
+
+/** Runs the retention purge once a day at 03:00 Paris time while the stack is up. */
+function startPurgeTimer(): NodeJS.Timeout {
+  let lastDay = '';
+  const timer = setInterval(async () => {
+    const now = new Date();
+    const paris = new Intl.DateTimeFormat('fr-FR', {
+      timeZone: 'Europe/Paris',
+      hour: '2-digit',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).formatToParts(now);
+    const part = (t: string) => paris.find((p) => p.type === t)?.value ?? '';
+    const day = `${part('year')}-${part('month')}-${part('day')}`;
+    if (part('hour') !== '03' || day === lastDay) return;
+    lastDay = day;
+    const { runRetentionPurge } = await import('#shared/flows/retention-purge');
+    await runRetentionPurge({ now, settings: settingsFromEnv() }).catch((error: unknown) =>
+      logger.error('scheduled purge failed', { error: (error as Error).message.split('\n')[0] }),
+    );
+  }, 60_000);
+  timer.unref();
+  return timer;
 }

@@ -1,0 +1,103 @@
+/**
+ * The contacts table's stream, polled as Lambda's event source mapping does in AWS: every
+ * shard read from the latest record on, batches handed to the ttl-receipts handler.
+ * Shards close and new ones appear (re-described on each round); an iterator that expired
+ * or points into trimmed data is renewed from the last sequence number read (or from the
+ * trim horizon), so no record is skipped or read twice.
+ */
+
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type _Record,
+  DescribeStreamCommand,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  TrimmedDataAccessException,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { logger } from '#shared/powertools';
+import { dynamoClient, dynamoStreamsClient } from '#store/clients';
+
+interface ShardState {
+  iterator?: string;
+  lastSequence?: string;
+  closed: boolean;
+}
+
+export function startStreamPoller(
+  tableName: string,
+  deliver: (event: DynamoDBStreamEvent) => Promise<unknown>,
+  intervalMs = 1000,
+): { stop: () => void; poll: () => Promise<void> } {
+  const shards = new Map<string, ShardState>();
+  let streamArn: string | undefined;
+  let stopped = false;
+  let first = true;
+  let timer: NodeJS.Timeout | undefined;
+  const streams = dynamoStreamsClient();
+
+  const iteratorFor = async (shardId: string, state: ShardState, fromStart: boolean): Promise<string | undefined> => {
+    const out = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ...(state.lastSequence
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.lastSequence }
+          : { ShardIteratorType: fromStart ? 'TRIM_HORIZON' : 'LATEST' }),
+      }),
+    );
+    return out.ShardIterator;
+  };
+
+  const poll = async () => {
+    try {
+      streamArn ??= (await dynamoClient().send(new DescribeTableCommand({ TableName: tableName }))).Table
+        ?.LatestStreamArn;
+      if (!streamArn) return;
+      const description = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+      for (const shard of description.StreamDescription?.Shards ?? []) {
+        if (!shard.ShardId || shards.has(shard.ShardId)) continue;
+        // shards that exist when we start are read from now on; new ones from their start
+        const state: ShardState = { closed: false };
+        state.iterator = await iteratorFor(shard.ShardId, state, !first);
+        shards.set(shard.ShardId, state);
+      }
+      first = false;
+      for (const [shardId, state] of shards) {
+        if (state.closed || !state.iterator) continue;
+        let records: _Record[] = [];
+        try {
+          const out = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 100 }));
+          records = out.Records ?? [];
+          state.iterator = out.NextShardIterator;
+          if (!out.NextShardIterator) state.closed = true;
+        } catch (error) {
+          if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) {
+            if (error instanceof TrimmedDataAccessException) state.lastSequence = undefined;
+            state.iterator = await iteratorFor(shardId, state, true);
+            continue;
+          }
+          throw error;
+        }
+        if (!records.length) continue;
+        await deliver({ Records: records as unknown as DynamoDBRecord[] });
+        state.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? state.lastSequence;
+      }
+    } catch (error) {
+      logger.warn('contacts stream poll failed', { error: (error as Error).name });
+    }
+  };
+  const loop = async () => {
+    await poll();
+    if (!stopped) timer = setTimeout(loop, intervalMs);
+  };
+  void loop();
+  return {
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    poll,
+  };
+}
