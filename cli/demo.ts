@@ -8,14 +8,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { ListReport } from '#domain/contact';
 import { addDays, addYears } from '#domain/dates';
 import { purgeRunSubject } from '#domain/retention';
 import { runRetentionPurge } from '#shared/flows/retention-purge';
 import { settingsFromEnv } from '#shared/settings';
-import { documentClient } from '#store/clients';
 import { contactsTableName } from '#store/contacts';
+import { scanAllItems } from '#store/dynamo-batch';
 import { ledgerEntriesFor } from '#store/ledger';
 import { getList } from '#store/lists';
 import { objectBytes, objectKeys, putObject } from '#store/objects';
@@ -100,7 +99,7 @@ export async function runDemo(stack: LocalStack, write: Write, now = new Date())
   const oneClick = await unsubscribeOneRecipient(stack);
   write(oneClick ? '  un destinataire a cliqué « Se désinscrire » (POST RFC 8058) : 200\n' : '');
   await stack.idle();
-  const suppressions = await scanAll(suppressionsTableName());
+  const suppressions = await scanAllItems(suppressionsTableName());
   for (const s of suppressions) {
     outcome.suppressions.push({ reason: String(s.reason), sources: (s.sources as string[]) ?? [] });
     write(
@@ -111,9 +110,9 @@ export async function runDemo(stack: LocalStack, write: Write, now = new Date())
 
   write('\n=== 4. Trois ans plus tard : la purge ===\n');
   const later = addDays(addYears(now, settingsFromEnv().retentionYears), 1);
-  const before = (await scanAll(contactsTableName())).length;
+  const before = (await scanAllItems(contactsTableName())).length;
   const summary = await runRetentionPurge({ now: later, settings: settingsFromEnv() });
-  const after = (await scanAll(contactsTableName())).length;
+  const after = (await scanAllItems(contactsTableName())).length;
   outcome.purge = { deleted: summary.deleted, receipts: summary.deleted };
   write(
     `  --now ${later.toISOString().slice(0, 10)} : ${summary.deleted} contact(s) supprimé(s) sur ${before} (reste ${after}), ${summary.read} entrée(s) d'index lue(s)\n`,
@@ -122,7 +121,7 @@ export async function runDemo(stack: LocalStack, write: Write, now = new Date())
   write(
     `  ${summary.deleted} reçu(s) RET_EXPIRED (clé, expiration, date de suppression) et ${runReceipts.length} bilan de purge au registre de preuves\n`,
   );
-  write(`  les oppositions survivent à la purge : ${(await scanAll(suppressionsTableName())).length} entrée(s)\n`);
+  write(`  les oppositions survivent à la purge : ${(await scanAllItems(suppressionsTableName())).length} entrée(s)\n`);
 
   write('\n=== Où regarder ===\n');
   write(`  Boîte d'envoi SES     ${stack.emulators.endpoints.ses}\n`);
@@ -139,17 +138,6 @@ export async function runDemo(stack: LocalStack, write: Write, now = new Date())
 
 function verdict(status: string): string {
   return status === 'accepted' ? 'ACCEPTÉE   ' : status === 'quarantined' ? 'QUARANTAINE' : 'REJETÉE    ';
-}
-
-async function scanAll(table: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient().send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
-    items.push(...(out.Items ?? []));
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
 }
 
 /** Finds a delivered demo message to success@ and posts its one-click unsubscribe, as a mailbox provider does. */

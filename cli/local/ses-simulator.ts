@@ -8,6 +8,7 @@
  * account-level suppression list. Other recipients are simply delivered.
  */
 import { randomUUID } from 'node:crypto';
+import { pollEvery } from './poll.ts';
 
 interface StoredEmail {
   messageId: string;
@@ -119,8 +120,6 @@ export function startSesSimulator(
   intervalMs = 300,
 ): { stop: () => void; poll: () => Promise<void> } {
   const seen = new Set<string>();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
   const poll = async () => {
     try {
       const res = await fetch(`${sesEndpoint}/store`);
@@ -136,16 +135,5 @@ export function startSesSimulator(
       // the emulator is starting or stopping
     }
   };
-  const loop = async () => {
-    await poll();
-    if (!stopped) timer = setTimeout(loop, intervalMs);
-  };
-  void loop();
-  return {
-    stop: () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    },
-    poll,
-  };
+  return pollEvery(poll, intervalMs);
 }

@@ -18,6 +18,7 @@ import {
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '#shared/powertools';
 import { dynamoClient, dynamoStreamsClient } from '#store/clients';
+import { pollEvery } from './poll.ts';
 
 interface ShardState {
   iterator?: string;
@@ -32,9 +33,7 @@ export function startStreamPoller(
 ): { stop: () => void; poll: () => Promise<void> } {
   const shards = new Map<string, ShardState>();
   let streamArn: string | undefined;
-  let stopped = false;
   let first = true;
-  let timer: NodeJS.Timeout | undefined;
   const streams = dynamoStreamsClient();
 
   const iteratorFor = async (shardId: string, state: ShardState, fromStart: boolean): Promise<string | undefined> => {
@@ -88,16 +87,5 @@ export function startStreamPoller(
       logger.warn('contacts stream poll failed', { error: (error as Error).name });
     }
   };
-  const loop = async () => {
-    await poll();
-    if (!stopped) timer = setTimeout(loop, intervalMs);
-  };
-  void loop();
-  return {
-    stop: () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    },
-    poll,
-  };
+  return pollEvery(poll, intervalMs);
 }

@@ -9,6 +9,8 @@ import {
   type BatchGetCommandOutput,
   BatchWriteCommand,
   type BatchWriteCommandOutput,
+  ScanCommand,
+  type ScanCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients.ts';
 
@@ -92,4 +94,18 @@ export async function batchPut(table: string, items: readonly Item[], concurrenc
           : undefined;
     }
   });
+}
+
+/** Every item of a table, page by page (operator views and tests; never on a hot path). */
+export async function scanAllItems(table: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Key | undefined;
+  do {
+    const out: ScanCommandOutput = await documentClient().send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey }),
+    );
+    items.push(...((out.Items ?? []) as Item[]));
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
 }

@@ -2,16 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '#store/clients';
+import { scanAllItems } from '#store/dynamo-batch';
 import { runDemo } from '../../cli/demo.ts';
 import { type LocalStack, startLocalStack } from '../../cli/local/stack.ts';
-
-async function scanAll(table: string): Promise<Record<string, unknown>[]> {
-  const out = await documentClient().send(new ScanCommand({ TableName: table }));
-  return out.Items ?? [];
-}
 
 describe('the local stack runs the whole pipeline: the demo, end to end', () => {
   let stack: LocalStack;
@@ -55,8 +49,8 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
     expect(bySource).toEqual(['BOUNCED:hard-bounce', 'OPPOSED:complaint', 'OPPOSED:one-click']);
     // 4. three years later everything expired is gone, with receipts; the suppressions stay
     expect(outcome.purge.deleted).toBeGreaterThan(0);
-    expect(await scanAll(process.env.CONTACTS_TABLE as string)).toHaveLength(0);
-    expect(await scanAll(process.env.SUPPRESSIONS_TABLE as string)).toHaveLength(3);
+    expect(await scanAllItems(process.env.CONTACTS_TABLE as string)).toHaveLength(0);
+    expect(await scanAllItems(process.env.SUPPRESSIONS_TABLE as string)).toHaveLength(3);
     // product text, no address printed
     expect(output).toContain('Où regarder');
     // (the commands to try at the end name a sample address on purpose)

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emailSuppressionKey, phoneSuppressionKey } from '#domain/keys';
@@ -13,10 +11,10 @@ import { ledgerEntriesFor, verifyLedger } from '#store/ledger';
 import { loadSecrets } from '#store/secrets';
 import { getSuppression } from '#store/suppressions';
 import { handler } from '../../functions/dsr/handler.ts';
+import { hygiene } from '../support/cli.ts';
 import { useEmulators } from '../support/emulators.ts';
 import { tradeShowManifest, uploadList } from '../support/lists.ts';
 
-const exec = promisify(execFile);
 const now = new Date('2026-11-20T10:00:00Z');
 
 // Jean (email + phone, consented to both), Marie (another person on the same list), a phone-only person.
@@ -44,16 +42,6 @@ function newsletterManifest(listId: string): Manifest {
       namedPartners: [],
     },
   } as Partial<Manifest>);
-}
-
-async function hygiene(...args: string[]) {
-  try {
-    const { stdout, stderr } = await exec('node', ['bin/hygiene.js', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
 }
 
 describe('data-subject requests (DynamoDB Local + s3rver)', () => {

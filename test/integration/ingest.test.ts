@@ -1,7 +1,6 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +9,8 @@ import type { ListReport } from '#domain/contact';
 import { emailSuppressionKey } from '#domain/keys';
 import { defaultSettings } from '#schemas/settings';
 import { ingestListOnce } from '#shared/flows/ingest-once';
-import { documentClient } from '#store/clients';
 import { contactsTableName, getContact, updateContact } from '#store/contacts';
+import { scanAllItems } from '#store/dynamo-batch';
 import { getList } from '#store/lists';
 import { objectBytes, objectKeys } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
@@ -39,17 +38,6 @@ const MIXED = [
   'sophie.leroy@client-b.fr;Sophie;Leroy;Client B;Responsable services généraux',
   '',
 ].join('\n');
-
-async function scanAll(table: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient().send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
-    items.push(...(out.Items ?? []));
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
 
 async function reportOf(listId: string): Promise<ListReport> {
   return JSON.parse((await objectBytes(objectKeys.report(listId))).toString('utf8')) as ListReport;
@@ -95,7 +83,7 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     const strip = (r: ListReport) => r.decisions.filter((d) => d.line !== 7).map(({ expiresAt: _e, ...d }) => d);
     expect(strip(report)).toEqual(strip(offline));
 
-    const contacts = await scanAll(contactsTableName());
+    const contacts = await scanAllItems(contactsTableName());
     expect(contacts.map((c) => c.suppressionKey).sort()).toEqual(
       ['jean.dupont@btp-durand.fr', 'contact@btp-durand.fr', 'sophie.leroy@client-b.fr']
         .map((a) => emailSuppressionKey(a, secret))
@@ -128,11 +116,11 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     };
     const first = await handler(sqsEvent, context);
     expect(first).toEqual({ batchItemFailures: [] });
-    const before = await scanAll(contactsTableName());
+    const before = await scanAllItems(contactsTableName());
     await handler(sqsEvent, context);
     await uploadList(manifest, data); // the operator uploads it again
     await handleS3Event(s3Event(names.bucket, key), context);
-    const after = await scanAll(contactsTableName());
+    const after = await scanAllItems(contactsTableName());
     expect(after).toEqual(before);
   });
 
@@ -149,13 +137,13 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
         },
       }),
     ).rejects.toThrow('injected crash');
-    const partial = (await scanAll(contactsTableName())).filter((c) => c.listId === 'salon-crash');
+    const partial = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'salon-crash');
     expect(partial.length).toBeGreaterThan(0);
     expect(partial.length).toBeLessThan(3000);
     const result = await ingestListOnce(key, defaultSettings, now);
     expect(result.rows).toEqual({ total: 3000, accepted: 3000, rejected: 0 });
     expect(result.contactsWritten).toBe(3000 - partial.length);
-    const all = (await scanAll(contactsTableName())).filter((c) => c.listId === 'salon-crash');
+    const all = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'salon-crash');
     expect(all).toHaveLength(3000);
   });
 
@@ -221,7 +209,7 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
         expect(result.status).toBe('rejected');
         const report = await reportOf(c.listId);
         expect(report.reasons).toEqual([c.reason]);
-        const written = (await scanAll(contactsTableName())).filter((x) => x.listId === c.listId);
+        const written = (await scanAllItems(contactsTableName())).filter((x) => x.listId === c.listId);
         expect(written).toHaveLength(0);
       });
     }

@@ -1,24 +1,11 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chainFor } from '#domain/ledger';
 import { dynamoClient } from '#store/clients';
 import { appendLedgerEntries } from '#store/ledger';
 import { freePort } from '../../cli/local/emulators.ts';
+import { runHygiene } from '../support/cli.ts';
 import { useEmulators } from '../support/emulators.ts';
-
-const exec = promisify(execFile);
-
-async function hygiene(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  try {
-    const { stdout, stderr } = await exec('node', ['bin/hygiene.js', ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('hygiene ledger verify|digest', () => {
   beforeAll(async () => {
@@ -34,23 +21,23 @@ describe('hygiene ledger verify|digest', () => {
   });
 
   it('digest writes the heads; verify of an untouched ledger exits 0', async () => {
-    const digest = await hygiene(['ledger', 'digest', '--json']);
+    const digest = await runHygiene(['ledger', 'digest', '--json']);
     expect(digest.code).toBe(0);
     expect(JSON.parse(digest.stdout).key).toMatch(/^ledger-digests\/\d{4}-\d{2}-\d{2}\/.+\.json$/);
-    const verify = await hygiene(['ledger', 'verify', '--json']);
+    const verify = await runHygiene(['ledger', 'verify', '--json']);
     expect(verify.code).toBe(0);
     expect(JSON.parse(verify.stdout)).toEqual({ ok: true, entries: 40, chains: 8 });
   });
 
   it('bad usage exits 2 with one line', async () => {
-    const r = await hygiene(['ledger', 'frob']);
+    const r = await runHygiene(['ledger', 'frob']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('an unreachable ledger exits 2 with one line', async () => {
     const port = await freePort();
-    const r = await hygiene(['ledger', 'verify'], {
+    const r = await runHygiene(['ledger', 'verify'], {
       ...process.env,
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
@@ -67,7 +54,7 @@ describe('hygiene ledger verify|digest', () => {
     await dynamoClient().send(
       new DeleteItemCommand({ TableName: process.env.LEDGER_TABLE, Key: { chain: { S: chain }, seq: { N: '1' } } }),
     );
-    const r = await hygiene(['ledger', 'verify']);
+    const r = await runHygiene(['ledger', 'verify']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`ledger broken: chain ${chain}, entry 1: gap\n`);
   });

@@ -1,25 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { checkList } from '#cli/check';
 import { defaultSettings } from '#schemas/settings';
+import { hygiene } from '../support/cli.ts';
 
-const exec = promisify(execFile);
 const NOW = '2026-11-24T10:00:00+01:00';
-
-async function hygiene(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', ['bin/hygiene.js', ...args], { cwd: process.cwd() });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** A list folder in a temp dir: the manifest (with the right sha256 unless given) and the data file. */
 function listDir(csv: string | Buffer, manifest: Record<string, unknown> = {}): string {

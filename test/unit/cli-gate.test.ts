@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { hygiene } from '../support/cli.ts';
 
-const exec = promisify(execFile);
 const NOW = '2026-11-24T10:00:00+01:00';
 const LISTS = [
   'salon-batimat-2026',
@@ -14,16 +12,6 @@ const LISTS = [
   'export-excel-fr',
   'fichier-achete-2026',
 ].flatMap((l) => ['--manifest', `examples/${l}/manifest.json`]);
-
-async function hygiene(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', ['bin/hygiene.js', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 type Decision = { listId: string; line: number; status: string; reasons: string[]; notBefore?: string };
 
