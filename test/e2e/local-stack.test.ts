@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanAllItems } from '#store/dynamo-batch';
 import { runDemo } from '../../cli/demo.ts';
 import { type LocalStack, startLocalStack } from '../../cli/local/stack.ts';
+import { runHygiene } from '../support/cli.ts';
 
 describe('the local stack runs the whole pipeline: the demo, end to end', () => {
   let stack: LocalStack;
@@ -55,6 +56,23 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
     expect(output).toContain('Où regarder');
     // (the commands to try at the end name a sample address on purpose)
     expect(output.split('=== Où regarder')[0]).not.toMatch(/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/i);
+  });
+
+  it('hygiene ingest uploads a list to the running stack, waits for its report and prints it', async () => {
+    const r = await runHygiene(['ingest', 'examples/salon-batimat-2026/manifest.json', '--json'], {
+      ...process.env,
+      ...stack.env,
+    });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { listId: string; status: string; decisions: unknown[] };
+    expect(report).toMatchObject({ listId: 'salon-batimat-2026', status: 'accepted' });
+    expect(report.decisions.length).toBeGreaterThan(0);
+    const refused = await runHygiene(['ingest', 'examples/fichier-achete-2026/manifest.json'], {
+      ...process.env,
+      ...stack.env,
+    });
+    expect(refused.code).toBe(0); // the list is accepted; its rows are all refused (PARTNER_NOT_NAMED)
+    expect(refused.stdout).toContain('PARTNER_NOT_NAMED');
   });
 
   it('runs again without harm (idempotent): the lists are not imported twice, nothing is sent twice', async () => {
