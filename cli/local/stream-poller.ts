@@ -24,6 +24,22 @@ interface ShardState {
   iterator?: string;
   lastSequence?: string;
   closed: boolean;
+  retries?: number;
+}
+
+/** Deliveries of a failing batch before its records are dropped (the DLQ of the AWS wiring). */
+const MAX_RETRIES = 3;
+
+/** The SDK gives Dates where Lambda's stream events carry epoch seconds. */
+function asLambdaRecord(record: _Record): DynamoDBRecord {
+  const at = record.dynamodb?.ApproximateCreationDateTime;
+  return {
+    ...record,
+    dynamodb: {
+      ...record.dynamodb,
+      ...(at instanceof Date ? { ApproximateCreationDateTime: Math.floor(at.getTime() / 1000) } : {}),
+    },
+  } as unknown as DynamoDBRecord;
 }
 
 export function startStreamPoller(
@@ -80,7 +96,19 @@ export function startStreamPoller(
           throw error;
         }
         if (!records.length) continue;
-        await deliver({ Records: records as unknown as DynamoDBRecord[] });
+        const out = (await deliver({ Records: records.map(asLambdaRecord) })) as
+          | { batchItemFailures?: { itemIdentifier: string }[] }
+          | undefined;
+        const failed = out?.batchItemFailures?.[0]?.itemIdentifier;
+        if (failed && (state.retries = (state.retries ?? 0) + 1) <= MAX_RETRIES) {
+          // as the event source mapping does: read again from the first failed record
+          const at = records.findIndex((r) => r.dynamodb?.SequenceNumber === failed);
+          state.lastSequence = at > 0 ? records[at - 1]?.dynamodb?.SequenceNumber : state.lastSequence;
+          state.iterator = await iteratorFor(shardId, state, true);
+          continue;
+        }
+        if (failed) logger.error('contacts stream records dropped after retries', { sequenceNumber: failed });
+        state.retries = 0;
         state.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? state.lastSequence;
       }
     } catch (error) {

@@ -4,12 +4,14 @@ import { defaultSettings } from '#schemas/settings';
 import { deleteContact, putNewContacts } from '#store/contacts';
 import type { ProvisionedNames } from '../../cli/local/provision.ts';
 import { startStreamPoller } from '../../cli/local/stream-poller.ts';
+import { receiveContactsStream } from '../../functions/ttl-receipts/handler.ts';
 import { contactWith } from '../support/contacts.ts';
 import { useEmulators } from '../support/emulators.ts';
 
 describe('local stack: the contacts stream polled as an event source mapping', () => {
   let names: ProvisionedNames;
   const received: DynamoDBRecord[] = [];
+  const failures: unknown[] = [];
   let poller: ReturnType<typeof startStreamPoller>;
   beforeAll(async () => {
     names = await useEmulators();
@@ -39,5 +41,7 @@ describe('local stack: the contacts stream polled as an event source mapping', (
     await poller.poll();
     expect(received.map((r) => r.eventName)).toEqual(['INSERT', 'REMOVE']);
     expect(received[1]?.dynamodb?.OldImage?.suppressionKey?.S).toBe(contact.suppressionKey);
+    expect(typeof received[1]?.dynamodb?.ApproximateCreationDateTime).toBe('number');
+    expect(failures).toEqual([]);
   });
 });
