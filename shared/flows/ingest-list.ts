@@ -28,7 +28,7 @@ import {
   putContactIfVersion,
   putNewContacts,
 } from '#store/contacts';
-import { batchGet } from '#store/dynamo-batch';
+import { batchGet, chunk } from '#store/dynamo-batch';
 import { appendLedgerEntries } from '#store/ledger';
 import { getList, type ListItem, putList } from '#store/lists';
 import { ObjectMissing, objectBytes, objectKeys, objectSha256, objectStream, putObject } from '#store/objects';
@@ -205,14 +205,15 @@ export async function ingestList(
     let written = fresh.length;
     for (const { incoming, stored } of merges) written += (await mergeInto(stored, incoming, settings)) ? 1 : 0;
     if (imported.length) {
-      await appendLedgerEntries([
-        {
-          type: 'contact-imported',
+      // one entry per 100 contacts: each key with its consent-proof digest, within the ledger's entry size
+      await appendLedgerEntries(
+        chunk(imported, 100).map((contacts) => ({
+          type: 'contact-imported' as const,
           at: now.toISOString(),
           subject: listSubject(listId),
-          payload: { listId, contacts: imported },
-        },
-      ]);
+          payload: { listId, contacts },
+        })),
+      );
     }
     return written;
   };

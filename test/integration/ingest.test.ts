@@ -147,6 +147,35 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     expect(all).toHaveLength(3000);
   });
 
+  it('a big consent list: its import evidence fits the ledger (one entry per 100 contacts)', async () => {
+    const rows = ['email;phone;consent_at'];
+    for (let i = 0; i < 300; i++)
+      rows.push(
+        `prenom.nom${i}@gmail.com;06 12 34 ${String(i)
+          .padStart(4, '0')
+          .replace(/(..)(..)/, '$1 $2')};2026-10-02`,
+      );
+    const data = Buffer.from(`${rows.join('\n')}\n`);
+    const manifest = tradeShowManifest('newsletter-big', data, {
+      audience: 'consumer',
+      channels: ['email', 'sms'],
+      source: { kind: 'own-form' },
+      consent: {
+        mechanism: 'double-opt-in',
+        wording: "J'accepte de recevoir les offres d'Acme SAS par e-mail et SMS.",
+        wordingVersion: 'v2',
+        collectionPoint: 'https://acme.fr/newsletter',
+        scope: 'advertiser',
+        namedPartners: [],
+      },
+    });
+    const result = await ingestListOnce(await uploadList(manifest, data), defaultSettings, now);
+    expect(result.rows).toEqual({ total: 300, accepted: 300, rejected: 0 });
+    const { ledgerEntriesFor } = await import('#store/ledger');
+    const imports = (await ledgerEntriesFor('list#newsletter-big')).filter((e) => e.type === 'contact-imported');
+    expect(imports.flatMap((e) => (e.payload as { contacts: unknown[] }).contacts)).toHaveLength(300);
+  });
+
   it('a merge racing an expiry extension (an SES click) keeps the later expiry and the new list', async () => {
     const first = Buffer.from('email;job_title\nclaire.moreau@fabrique.fr;Acheteuse\n');
     await ingestListOnce(await uploadList(tradeShowManifest('merge-a', first), first), defaultSettings, now);
