@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openList } from '#csv/read-list';
@@ -91,9 +91,25 @@ function fallbackListId(raw: unknown, manifestPath: string): string {
   return dirname(resolve(manifestPath)).split(/[\\/]/).pop() ?? 'unknown';
 }
 
-function emptyReport(listId: string, status: ListReport['status'], reasons: ListReport['reasons']): ListReport {
-  return { listId, status, reasons, rows: { total: 0, accepted: 0, rejected: 0 }, byReason: {}, decisions: [] };
+function emptyReport(
+  listId: string,
+  status: ListReport['status'],
+  reasons: ListReport['reasons'],
+  detail?: string,
+): ListReport {
+  return {
+    listId,
+    status,
+    reasons,
+    ...(detail ? { detail } : {}),
+    rows: { total: 0, accepted: 0, rejected: 0 },
+    byReason: {},
+    decisions: [],
+  };
 }
+
+/** bytes read at a time: a batch of ≈ 500 rows, so few records are alive at once */
+const READ_CHUNK = 1 << 16;
 
 async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -118,10 +134,18 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   try {
     raw = JSON.parse(text);
   } catch {
-    return emptyReport(fallbackListId(undefined, manifestPath), 'rejected', INVALID_MANIFEST.reasons);
+    return emptyReport(
+      fallbackListId(undefined, manifestPath),
+      'rejected',
+      INVALID_MANIFEST.reasons,
+      'manifest: not valid JSON',
+    );
   }
   const parsed = parseWith(manifestSchema, raw, 'manifest');
-  if (!parsed.ok) return emptyReport(fallbackListId(raw, manifestPath), 'rejected', INVALID_MANIFEST.reasons);
+  if (!parsed.ok) {
+    // design.md §3.4: the schema violation names the field
+    return emptyReport(fallbackListId(raw, manifestPath), 'rejected', INVALID_MANIFEST.reasons, parsed.error);
+  }
   const manifest: Manifest = parsed.value;
   const dataPath = resolve(dirname(manifestPath), manifest.dataFile);
   try {
@@ -140,10 +164,34 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   }
 
   const hash = createHash('sha256');
+  /**
+   * The file in 64 KB chunks, hashed on the way, read into TWO buffers in turn: the next
+   * chunk is read while the rows of this one are judged, and a fresh buffer per chunk
+   * would leave tens of MB of dead chunks waiting for the GC on a big list. Safe because
+   * openList decodes each chunk before it asks for the next (by then the read into the
+   * other buffer is under way, never into this one), and the decoder copies any bytes it
+   * holds back (shared/csv/decode.ts).
+   */
   async function* hashed(): AsyncIterable<Uint8Array> {
-    for await (const chunk of createReadStream(dataPath, { highWaterMark: 1 << 18 })) {
-      hash.update(chunk as Buffer);
-      yield chunk as Buffer;
+    const file = await open(dataPath, 'r');
+    const buffers: [Buffer, Buffer] = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
+    let turn = 0;
+    let reading: Promise<{ bytesRead: number }> | undefined = file.read(buffers[0], 0, READ_CHUNK, null);
+    try {
+      for (;;) {
+        const { bytesRead } = await reading;
+        reading = undefined;
+        if (bytesRead === 0) return;
+        const chunk = (turn === 0 ? buffers[0] : buffers[1]).subarray(0, bytesRead);
+        turn = 1 - turn;
+        reading = file.read(turn === 0 ? buffers[0] : buffers[1], 0, READ_CHUNK, null);
+        hash.update(chunk);
+        yield chunk;
+      }
+    } finally {
+      // a consumer that stops early: let the read under way finish before closing
+      await reading?.catch(() => undefined);
+      await file.close();
     }
   }
   const judge = new ListJudge(manifest, opts.settings, opts.now, OFFLINE_SUPPRESSION_SECRET, {
@@ -189,6 +237,7 @@ export function formatReport(report: ListReport, firstRejected: RowDecision[]): 
   const lines: string[] = [];
   lines.push(`Liste ${report.listId} : ${STATUS_FR[report.status]} (${report.status})`);
   for (const r of report.reasons) lines.push(`  ${r} — ${REASON_LABELS[r]}`);
+  if (report.detail) lines.push(`  ${report.detail}`);
   if (report.status === 'accepted') {
     lines.push(`Lignes : ${report.rows.total} — acceptées ${report.rows.accepted}, rejetées ${report.rows.rejected}`);
     const byReason = Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));

@@ -100,7 +100,8 @@ export function startStreamPoller(
           | { batchItemFailures?: { itemIdentifier: string }[] }
           | undefined;
         const failed = out?.batchItemFailures?.[0]?.itemIdentifier;
-        if (failed && (state.retries = (state.retries ?? 0) + 1) <= MAX_RETRIES) {
+        if (failed) state.retries = (state.retries ?? 0) + 1;
+        if (failed && (state.retries ?? 0) <= MAX_RETRIES) {
           // as the event source mapping does: read again from the first failed record
           const at = records.findIndex((r) => r.dynamodb?.SequenceNumber === failed);
           state.lastSequence = at > 0 ? records[at - 1]?.dynamodb?.SequenceNumber : state.lastSequence;

@@ -77,6 +77,10 @@ export class ListDecoder {
     this.declared = declared;
   }
 
+  /**
+   * The text of the next chunk. Bytes held back are copied, never referenced: the caller
+   * may reuse the chunk's memory once this returns (cli/check.ts reads into one buffer).
+   */
   write(chunk: Uint8Array): string {
     if (this.decoder) return this.decoder.write(chunk);
     return this.take(concat(this.pending, chunk), false);
@@ -92,7 +96,7 @@ export class ListDecoder {
     this.pending = EMPTY;
     if (!this.bomChecked) {
       if (bytes.length < 3 && !final) {
-        this.pending = bytes;
+        this.pending = bytes.slice();
         return '';
       }
       this.bomChecked = true;
@@ -104,7 +108,7 @@ export class ListDecoder {
     const ascii = Buffer.from(bytes.buffer, bytes.byteOffset, at).toString('latin1');
     const rest = bytes.subarray(at);
     if (rest.length < SNIFF_BYTES && !final) {
-      this.pending = rest;
+      this.pending = rest.slice();
       return ascii;
     }
     return ascii + this.use(isValidUtf8Prefix(rest.subarray(0, SNIFF_BYTES)) ? 'utf-8' : 'windows-1252', rest);

@@ -52,6 +52,8 @@ export interface ListReport {
   listId: string;
   status: 'accepted' | 'rejected' | 'quarantined';
   reasons: ListReason[];
+  /** why the manifest was refused, naming the field (no value echoed: it may be personal data) */
+  detail?: string;
   rows: { total: number; accepted: number; rejected: number };
   byReason: Partial<Record<RowReason | ListReason, number>>;
   decisions: RowDecision[];

@@ -80,10 +80,9 @@ function hourOffset(hour: number, timeZone: string): number {
   return offset;
 }
 
-/** The zone's offset from UTC (ms) at an instant. */
-export function offsetAt(utcMs: number, timeZone: string = PARIS): number {
+/** The offset of a whole UTC day (days since the epoch), or NaN for a day with a change. */
+function dayOffset(day: number, timeZone: string): number {
   const cache = cacheFor(dayOffsets, timeZone);
-  const day = Math.floor(utcMs / DAY);
   let offset = cache.get(day);
   if (offset === undefined) {
     const first = hourOffset(day * 24, timeZone);
@@ -91,7 +90,55 @@ export function offsetAt(utcMs: number, timeZone: string = PARIS): number {
     offset = first === hourOffset(day * 24 + 23, timeZone) ? first : Number.NaN;
     cache.set(day, offset);
   }
+  return offset;
+}
+
+/** The zone's offset from UTC (ms) at an instant. */
+export function offsetAt(utcMs: number, timeZone: string = PARIS): number {
+  const offset = dayOffset(Math.floor(utcMs / DAY), timeZone);
   return Number.isNaN(offset) ? hourOffset(Math.floor(utcMs / HOUR), timeZone) : offset;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil): Date.UTC's day, without the call. */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// Paris wall-clock day (days since the epoch, as if the wall clock were UTC) → the offset
+// shared by the UTC days before, of and after it; UNSTABLE when they differ (a change is
+// near); NaN while not computed. A flat table over 1970–2099 (380 KB, made on first use):
+// bounded by the calendar, not by the file.
+const STABLE_FIRST_DAY = 0;
+const STABLE_DAYS = daysFromCivil(2100, 1, 1);
+const UNSTABLE = Number.POSITIVE_INFINITY;
+let parisStableOffsets: Float64Array | undefined;
+
+/**
+ * instantOf(…, PARIS) as epoch ms, without the Date. When the UTC days around the wall
+ * day share one offset, every offsetAt that instantOf asks (wall ± 1 day, wall − offset)
+ * returns it, so instantOf gives exactly `wall − offset`; near a change, or outside the
+ * table's years, instantOf decides.
+ */
+function parisInstantMs(y: number, mo: number, d: number, h: number, mi: number, sec: number): number {
+  const wallDay = daysFromCivil(y, mo, d);
+  const slot = wallDay - STABLE_FIRST_DAY;
+  if (slot >= 0 && slot < STABLE_DAYS) {
+    parisStableOffsets ??= new Float64Array(STABLE_DAYS).fill(Number.NaN);
+    let offset = parisStableOffsets[slot] as number;
+    if (Number.isNaN(offset)) {
+      const before = dayOffset(wallDay - 1, PARIS);
+      // NaN (a day with a change) equals nothing: UNSTABLE
+      offset = before === dayOffset(wallDay, PARIS) && before === dayOffset(wallDay + 1, PARIS) ? before : UNSTABLE;
+      parisStableOffsets[slot] = offset;
+    }
+    if (offset !== UNSTABLE) return wallDay * DAY + h * HOUR + mi * 60_000 + sec * 1000 - offset;
+  }
+  return instantOf(y, mo, d, h, mi, sec, 0, PARIS).getTime();
 }
 
 /**
@@ -121,6 +168,8 @@ export function instantOf(
   return new Date(utc);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validCalendarDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1 || d > 31) return false;
   const t = new Date(Date.UTC(y, m - 1, d));
@@ -149,6 +198,8 @@ const dateCache = new Map<string, number>();
  * Europe/Paris time.
  */
 export function parseListTime(text: string): number | undefined {
+  const common = parseCommonForm(text);
+  if (common !== undefined) return common;
   let t = dateCache.get(text);
   if (t === undefined) {
     t = parseUncached(text.trim())?.getTime() ?? Number.NaN;
@@ -156,6 +207,72 @@ export function parseListTime(text: string): number | undefined {
     dateCache.set(ownCopy(text), t);
   }
   return Number.isNaN(t) ? undefined : t;
+}
+
+/** The value of the ASCII digit at `i`, or -1. */
+function digitAt(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+/** Two ASCII digits at `i` as a number, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = digitAt(s, i);
+  const b = digitAt(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/**
+ * The forms lists write most, read without a regex, a cache or a Date: `jj/mm/aaaa` (one
+ * or two digits for day and month), `aaaa-mm-jj`, and `aaaa-mm-jj[T ]hh:mm[:ss]`, all
+ * Paris time. Only a well-formed, real date is answered here; anything else (a zone,
+ * spaces around, an invalid day, a year before 100) is undefined and goes to the regexes
+ * of parseUncached, which decide it. Every answer equals parseUncached's.
+ */
+function parseCommonForm(s: string): number | undefined {
+  const n = s.length;
+  let y: number;
+  let mo: number;
+  let d: number;
+  let h = 0;
+  let mi = 0;
+  let sec = 0;
+  if (n >= 10 && s.charCodeAt(4) === 45 /* - */) {
+    // aaaa-mm-jj[( |T)hh:mm[:ss]]
+    const y1 = twoDigits(s, 0);
+    const y2 = twoDigits(s, 2);
+    mo = twoDigits(s, 5);
+    d = twoDigits(s, 8);
+    if (y1 < 0 || y2 < 0 || s.charCodeAt(7) !== 45 || mo < 0 || d < 0) return undefined;
+    y = y1 * 100 + y2;
+    if (n > 10) {
+      const sep = s.charCodeAt(10);
+      if ((sep !== 32 && sep !== 84) /* ' ' 'T' */ || (n !== 16 && n !== 19)) return undefined;
+      h = twoDigits(s, 11);
+      mi = twoDigits(s, 14);
+      if (h < 0 || s.charCodeAt(13) !== 58 /* : */ || mi < 0) return undefined;
+      if (n === 19) {
+        sec = twoDigits(s, 17);
+        if (s.charCodeAt(16) !== 58 || sec < 0) return undefined;
+      }
+    }
+  } else if (n >= 8 && n <= 10) {
+    // j[j]/m[m]/aaaa
+    const slash1 = s.charCodeAt(1) === 47 ? 1 : s.charCodeAt(2) === 47 ? 2 : -1;
+    if (slash1 < 0) return undefined;
+    const slash2 = n - 5;
+    if (s.charCodeAt(slash2) !== 47 || slash2 - slash1 < 2 || slash2 - slash1 > 3) return undefined;
+    d = slash1 === 1 ? digitAt(s, 0) : twoDigits(s, 0);
+    mo = slash2 - slash1 === 2 ? digitAt(s, slash1 + 1) : twoDigits(s, slash1 + 1);
+    const y1 = twoDigits(s, n - 4);
+    const y2 = twoDigits(s, n - 2);
+    if (d < 0 || mo < 0 || y1 < 0 || y2 < 0) return undefined;
+    y = y1 * 100 + y2;
+  } else return undefined;
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return undefined;
+  const leap = mo === 2 && (y % 4 === 0 ? y % 100 !== 0 || y % 400 === 0 : false);
+  if (d > (DAYS_IN_MONTH[mo - 1] as number) + (leap ? 1 : 0)) return undefined;
+  return parisInstantMs(y, mo, d, h, mi, sec);
 }
 
 /** parseListTime as a Date (a fresh object each time). */

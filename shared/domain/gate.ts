@@ -8,7 +8,7 @@ import type { Settings } from '../schemas/settings.ts';
 import type { Contact } from './contact.ts';
 import { checkContent } from './content.ts';
 import { instantOf, wallClockOf } from './dates.ts';
-import { entityKey, sameEntity } from './provenance.ts';
+import { sameEntity } from './provenance.ts';
 import type { SendReason, SuppressionReason } from './reasons.ts';
 import { isExpired } from './retention.ts';
 
@@ -49,9 +49,20 @@ const stripTags = (html: string): string =>
  * does not count). Case, accents and punctuation are folded on both sides, so
  * `ACME S.A.S.` names `Acme SAS`.
  */
+/** Words of a text, folded: `S.A.S.` reads as `sas`, other punctuation separates words. */
+function identityWords(text: string): string {
+  // a web or mail address is not the legal name: `www.acme-sas.fr` does not identify Acme SAS
+  const prose = text.replace(/https?:\/\/\S+|www\.\S+|\S+@\S+|\{\{[^}]*\}\}/giu, ' ');
+  return ` ${foldText(prose.replace(/(\p{L})\.(?=\p{L}\b)/gu, '$1').replace(/\b(\p{L})\.(?=\s|$)/gu, '$1'))} `;
+}
+
+/**
+ * rules.md §6 [L 1]: the advertiser's legal name stands in the body as whole words
+ * (case, accents and punctuation aside): `Acmes Assurances` or `Macme` do not name `Acme SAS`.
+ */
 function namesAdvertiser(body: string | undefined, advertiser: string): boolean {
-  const name = entityKey(advertiser);
-  return body !== undefined && name !== '' && entityKey(body).includes(name);
+  const name = identityWords(advertiser);
+  return body !== undefined && name.trim() !== '' && identityWords(body).includes(name);
 }
 
 const UNSUBSCRIBE = /\{\{\s*unsubscribeUrl\s*\}\}/;

@@ -206,10 +206,39 @@ function yearsAfter(ms: number, years: number): number {
   return t;
 }
 
+const isoCache = new Map<number, string>();
+/** An instant as ISO text; accepted rows share a handful of expiry instants, so it is cached (bounded). */
+function isoOf(ms: number): string {
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString();
+    if (isoCache.size > 10_000) isoCache.clear();
+    isoCache.set(ms, text);
+  }
+  return text;
+}
+
+/** `list` with `reason` added at the end (the list is created when there is none yet). */
+function withReason(list: RowReason[] | undefined, reason: RowReason): RowReason[] {
+  if (list === undefined) return [reason];
+  list.push(reason);
+  return list;
+}
+
+/** Adds the reasons to `list` (created when needed), each once. */
+function addAll(list: RowReason[] | undefined, more: readonly RowReason[]): RowReason[] {
+  const out = list ?? [];
+  for (const r of more) pushUnique(out, r);
+  return out;
+}
+
 /**
  * Decide one row (rules.md §4 R0–R7). Reasons are in gate order; the first decides. A
  * row is accepted only when no gate R2–R6 objects and R7 gives at least one channel a
  * basis.
+ *
+ * Lean on purpose (it runs once per row of lists of millions): arrays and objects are
+ * made only when a row needs them.
  */
 export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
   const { row } = facts;
@@ -239,35 +268,37 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
   if (!cls.ok) return rejected(line, [cls.reason]);
   const kind = cls.kind;
 
-  // The row's channels: the manifest's channels the row has a value for.
-  const channelReasons: Partial<Record<Channel, RowReason[]>> = {};
-  const channels: Channel[] = [];
+  // The row's channels: the manifest's channels the row has a value for (in the
+  // manifest's order, which is the order of `bases`). Per channel, why it was refused.
+  let emailOn = false;
+  let smsOn = false;
+  let emailReasons: RowReason[] | undefined;
+  let smsReasons: RowReason[] | undefined;
   for (const channel of ctx.channels) {
     if (channel === 'email') {
-      if (facts.email?.ok) channels.push('email');
+      if (facts.email?.ok) emailOn = true;
     } else if (facts.phone) {
       // rules.md §2: a number that does not parse or is not a mobile is invalid for sms
-      if (!facts.phone.ok || !facts.phone.mobile) channelReasons.sms = ['ADDRESS_INVALID'];
-      else if (facts.phoneDuplicate) channelReasons.sms = ['DUPLICATE'];
-      else channels.push('sms');
+      if (!facts.phone.ok || !facts.phone.mobile) smsReasons = ['ADDRESS_INVALID'];
+      else if (facts.phoneDuplicate) smsReasons = ['DUPLICATE'];
+      else smsOn = true;
     }
   }
-  if (channels.length === 0) {
-    const reasons: RowReason[] = [];
-    for (const r of Object.values(channelReasons)) for (const x of r) pushUnique(reasons, x);
+  if (!emailOn && !smsOn) {
     // no address for any of the list's channels
-    return rejected(line, reasons.length > 0 ? reasons : ['ROW_MALFORMED'], kind);
+    return rejected(line, smsReasons ? addAll(undefined, smsReasons) : ['ROW_MALFORMED'], kind);
   }
 
-  const reasons: RowReason[] = [];
+  let reasons: RowReason[] | undefined;
   // R2: first row wins
-  if (facts.duplicate) reasons.push('DUPLICATE');
+  if (facts.duplicate) reasons = ['DUPLICATE'];
   // R3: an opposition is absolute (rules.md §0.3)
-  if (facts.suppression) reasons.push(facts.suppression);
+  if (facts.suppression) reasons = withReason(reasons, facts.suppression);
   // R4 [L, P 19]: harvesting individuals' addresses is unlawful; only generic mailboxes pass
-  if (ctx.scraped && kind !== 'generic') reasons.push('PROV_SCRAPED');
+  if (ctx.scraped && kind !== 'generic') reasons = withReason(reasons, 'PROV_SCRAPED');
   // R5 [C]: a named address learnt from a reply to a generic mailbox
-  if (ctx.settings.rejectGenericReply && isGenericReply(row.origin)) reasons.push('PROV_GENERIC_REPLY');
+  if (ctx.settings.rejectGenericReply && isGenericReply(row.origin))
+    reasons = withReason(reasons, 'PROV_GENERIC_REPLY');
 
   // R6: retention. Prospects run on collection/activity; a customer's soft-opt-in runs on
   // purchase/activity and is judged in its route below (the export date does not count).
@@ -279,24 +310,26 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
   );
   const prospectExpired = !(prospectExpiry > now);
   const customerRoute = kind === 'consumer' && ctx.ownCustomers;
-  if (prospectExpired && !customerRoute) reasons.push('RET_EXPIRED');
+  if (prospectExpired && !customerRoute) reasons = withReason(reasons, 'RET_EXPIRED');
 
   // R7: the legal basis, by kind
   const bases: Partial<Record<Channel, Basis>> = {};
   let informAtFirstMessage = false;
   let consentAt: number | undefined;
   let customerExpiry: number | undefined;
-  if (kind === 'generic') {
-    for (const ch of channels) bases[ch] = 'legal-person';
-  } else if (kind === 'professional') {
-    if (ctx.professionalsInformed) {
-      for (const ch of channels) bases[ch] = 'b2b-interest';
-    } else if (ctx.thirdParty) {
+  if (kind === 'generic' || kind === 'professional') {
+    let basis: Basis | undefined;
+    if (kind === 'generic') basis = 'legal-person';
+    else if (ctx.professionalsInformed) basis = 'b2b-interest';
+    else if (ctx.thirdParty) {
       // rules.md §4 R7, §7 [GDPR 14]: the advertiser informs at the first message
-      for (const ch of channels) bases[ch] = 'b2b-interest';
+      basis = 'b2b-interest';
       informAtFirstMessage = true;
-    } else {
-      reasons.push('B2B_NOT_INFORMED');
+    } else reasons = withReason(reasons, 'B2B_NOT_INFORMED');
+    if (basis) {
+      for (const ch of ctx.channels) {
+        if (ch === 'email' ? emailOn : smsOn) bases[ch] = basis;
+      }
     }
   } else {
     // consumer, per channel
@@ -315,51 +348,52 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
             : activityCell;
       if (start !== undefined) customerExpiry = yearsAfter(start, years);
     }
-    const refused: RowReason[] = [];
-    for (const ch of channels) {
-      const why: RowReason[] = [];
+    let refused: RowReason[] | undefined;
+    for (const ch of ctx.channels) {
+      if (!(ch === 'email' ? emailOn : smsOn)) continue;
+      let why: RowReason[] | undefined;
       let basis: Basis | undefined;
       // 1. consent route
       if (ctx.consent.declared) {
-        if (ctx.consent.invalidMechanism) why.push('CONSENT_INVALID');
-        else if (!ctx.consent.proofFields || !consentAtOk) why.push('CONSENT_NO_PROOF');
+        if (ctx.consent.invalidMechanism) why = ['CONSENT_INVALID'];
+        else if (!ctx.consent.proofFields || !consentAtOk) why = ['CONSENT_NO_PROOF'];
         // an unreadable consent_channels cell proves no channel
-        if (!consentChannels?.includes(ch)) why.push('CONSENT_WRONG_CHANNEL');
+        if (!consentChannels?.includes(ch)) why = withReason(why, 'CONSENT_WRONG_CHANNEL');
         if (ctx.thirdParty) {
-          if (!ctx.consent.partnerNamed) why.push('PARTNER_NOT_NAMED');
-          if (ctx.consent.onwardTransfer) why.push('ONWARD_TRANSFER');
+          if (!ctx.consent.partnerNamed) why = withReason(why, 'PARTNER_NOT_NAMED');
+          if (ctx.consent.onwardTransfer) why = withReason(why, 'ONWARD_TRANSFER');
         }
         // a consent basis runs on the prospect clock
-        if (why.length === 0 && customerRoute && prospectExpired) why.push('RET_EXPIRED');
-        if (why.length === 0) basis = 'consent';
+        if (why === undefined && customerRoute && prospectExpired) why = ['RET_EXPIRED'];
+        if (why === undefined) basis = 'consent';
       }
       // 2. soft-opt-in route, own customers only
       if (!basis && ctx.ownCustomers) {
-        const soft: RowReason[] = [];
-        if (!purchaseCell) soft.push('SOFTOPTIN_NO_SALE');
-        if (ctx.softOptIn.otherEntity) soft.push('SOFTOPTIN_OTHER_ENTITY');
-        if (ctx.softOptIn.noOptOutAtCollection) soft.push('SOFTOPTIN_NO_OPTOUT_AT_COLLECTION');
-        if (soft.length === 0 && !(customerExpiry !== undefined && customerExpiry > now)) soft.push('RET_EXPIRED');
-        if (soft.length === 0) basis = 'soft-opt-in';
+        let soft: RowReason[] | undefined;
+        if (!purchaseCell) soft = ['SOFTOPTIN_NO_SALE'];
+        if (ctx.softOptIn.otherEntity) soft = withReason(soft, 'SOFTOPTIN_OTHER_ENTITY');
+        if (ctx.softOptIn.noOptOutAtCollection) soft = withReason(soft, 'SOFTOPTIN_NO_OPTOUT_AT_COLLECTION');
+        if (soft === undefined && !(customerExpiry !== undefined && customerExpiry > now)) soft = ['RET_EXPIRED'];
+        if (soft === undefined) basis = 'soft-opt-in';
+        else if (why === undefined) why = soft;
         else for (const r of soft) why.push(r);
       }
       // 3. neither route
-      if (!basis && why.length === 0) why.push('NO_CONSENT');
+      if (!basis && why === undefined) why = ['NO_CONSENT'];
       if (basis) bases[ch] = basis;
-      else {
-        channelReasons[ch] = why;
-        for (const r of why) pushUnique(refused, r);
+      else if (why !== undefined) {
+        if (ch === 'email') emailReasons = why;
+        else smsReasons = why;
+        refused = addAll(refused, why);
       }
     }
-    if (bases.email === undefined && bases.sms === undefined) for (const r of refused) pushUnique(reasons, r);
-    else if (bases.email === 'consent' || bases.sms === 'consent') consentAt = consentCell;
+    if (bases.email === undefined && bases.sms === undefined) {
+      if (refused) reasons = addAll(reasons, refused);
+    } else if (bases.email === 'consent' || bases.sms === 'consent') consentAt = consentCell;
   }
 
   const hasBasis = bases.email !== undefined || bases.sms !== undefined;
-  if (reasons.length > 0 || !hasBasis) {
-    if (reasons.length === 0) reasons.push('NO_CONSENT');
-    return rejected(line, reasons, kind);
-  }
+  if (reasons !== undefined || !hasBasis) return rejected(line, reasons ?? ['NO_CONSENT'], kind);
 
   // The contact's expiry: the earliest clock among its bases (rules.md §0: strictest).
   let expiresAt = prospectExpiry;
@@ -370,14 +404,14 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
     expiresAt = onlySoftOptIn || customerExpiry < prospectExpiry ? customerExpiry : prospectExpiry;
   }
 
-  const decision: RowDecision = { line, status: 'accepted', kind, bases, expiresAt: new Date(expiresAt).toISOString() };
+  const decision: RowDecision = { line, status: 'accepted', kind, bases, expiresAt: isoOf(expiresAt) };
   let rejectedChannels: Partial<Record<Channel, RowReason[]>> | undefined;
-  for (const ch of ['email', 'sms'] as const) {
-    const r = channelReasons[ch];
-    if (r && bases[ch] === undefined) {
-      rejectedChannels ??= {};
-      rejectedChannels[ch] = r;
-    }
+  if (emailReasons && bases.email === undefined) {
+    rejectedChannels = { email: emailReasons };
+  }
+  if (smsReasons && bases.sms === undefined) {
+    rejectedChannels ??= {};
+    rejectedChannels.sms = smsReasons;
   }
   if (rejectedChannels) decision.rejectedChannels = rejectedChannels;
   if (informAtFirstMessage) decision.informAtFirstMessage = true;

@@ -94,7 +94,16 @@ export async function ingestList(
 
   if (!manifest) {
     log.warn('list rejected: manifest invalid', { detail: manifestError });
-    return finishWithoutRows(listId, 'rejected', ['MANIFEST_INVALID'], undefined, manifestSha256, now);
+    return finishWithoutRows(
+      listId,
+      'rejected',
+      ['MANIFEST_INVALID'],
+      undefined,
+      manifestSha256,
+      now,
+      undefined,
+      manifestError,
+    );
   }
 
   // rules.md §3: the data file must be the one the manifest vouches for.
@@ -344,11 +353,13 @@ async function finishWithoutRows(
   manifestSha256: string,
   now: Date,
   dataSha256?: string,
+  detail?: string,
 ): Promise<IngestResult> {
   const report: ListReport = {
     listId,
     status,
     reasons,
+    ...(detail ? { detail } : {}),
     rows: { total: 0, accepted: 0, rejected: 0 },
     byReason: {},
     decisions: [],

@@ -22,7 +22,8 @@ afterAll(() => logs.restore());
 
 /** A French mobile in E.164, and the national form a list would carry. */
 function mobile(): { e164: string; national: string } {
-  const digits = String(randomInt(10_000_000, 99_999_999));
+  // metropolitan mobiles: 06 10 … to 06 89 … (069x and 0639 are overseas numbers, +590/+262/+594/+596)
+  const digits = String(randomInt(10_000_000, 89_999_999));
   return { e164: `+336${digits}`, national: `06 ${digits.replace(/(\d{2})(?=\d)/g, '$1 ')}` };
 }
 
