@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openList } from '#csv/read-list';
 import { neutraliseCsvCell, toCsvLine } from '#csv/write-csv';
 import type { Contact, ListReport, RowDecision } from '#domain/contact';
@@ -17,8 +16,11 @@ import type { ReasonCode } from '#domain/reasons';
 import { type Manifest, manifestSchema } from '#schemas/manifest';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
-import { loadSettings, parseNow } from './config.ts';
+import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
+
+/** this command's options besides the common ones (cli/config.ts) */
+const OWN_OPTIONS = { rejected: { type: 'string' } } as const;
 
 /**
  * Offline there is no opposition store, so the suppression keys computed here are never
@@ -264,9 +266,9 @@ export function formatReport(report: ListReport, firstRejected: RowDecision[]): 
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsedArgs: ReturnType<typeof parse>;
+  let parsedArgs: ReturnType<typeof parseCommand<typeof OWN_OPTIONS>>;
   try {
-    parsedArgs = parse(args);
+    parsedArgs = parseCommand(args, OWN_OPTIONS);
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
@@ -287,19 +289,4 @@ export async function run(args: string[]): Promise<number> {
   });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, firstRejected));
   return report.status === 'accepted' ? EXIT.done : EXIT.refused;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      now: { type: 'string' },
-      config: { type: 'string' },
-      advertiser: { type: 'string' },
-      rejected: { type: 'string' },
-    },
-  });
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { parseListDate } from '#domain/dates';
 import { parseWith } from '#schemas/parse';
 import { type Settings, settingsSchema } from '#schemas/settings';
@@ -47,4 +48,20 @@ export function parseNow(value: string | undefined): Date {
   const now = parseListDate(value);
   if (!now) throw new UsageError(`--now: '${value}' is not an ISO date`);
   return now;
+}
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** The options every command takes (design.md §3.4). */
+const COMMON_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  now: { type: 'string' },
+  config: { type: 'string' },
+  advertiser: { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** Parses a command's arguments: the common options plus its own; unknown options are errors. */
+export function parseCommand<T extends ParseArgsOptionsConfig>(args: string[], own: T) {
+  const options = { ...COMMON_OPTIONS, ...own } as typeof COMMON_OPTIONS & T;
+  return parseArgs({ args, allowPositionals: true as const, strict: true as const, options });
 }

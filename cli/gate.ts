@@ -4,7 +4,6 @@
  * judges it; accepted rows become contacts, gated against the campaign (rules.md §6).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { Contact, RowDecision } from '#domain/contact';
 import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
 import { mergeContact } from '#domain/merge';
@@ -13,8 +12,11 @@ import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
 import { checkList, REASON_LABELS } from './check.ts';
-import { loadSettings, parseNow } from './config.ts';
+import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
+
+/** this command's options besides the common ones (cli/config.ts) */
+const OWN_OPTIONS = { manifest: { type: 'string', multiple: true } } as const;
 
 export type GateReason = CampaignReason | RowReason | SendReason | ListReason;
 
@@ -170,9 +172,9 @@ export function formatGateReport(report: GateReport): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
+  let parsed: ReturnType<typeof parseCommand<typeof OWN_OPTIONS>>;
   try {
-    parsed = parse(args);
+    parsed = parseCommand(args, OWN_OPTIONS);
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
@@ -187,19 +189,4 @@ export async function run(args: string[]): Promise<number> {
   const report = await gateCampaign(campaign, manifests, { now, settings });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatGateReport(report));
   return report.status === 'accepted' ? EXIT.done : EXIT.refused;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      now: { type: 'string' },
-      config: { type: 'string' },
-      advertiser: { type: 'string' },
-      manifest: { type: 'string', multiple: true },
-    },
-  });
 }

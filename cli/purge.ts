@@ -4,20 +4,22 @@
  * receipts, flags those entering the re-permission window, prints a summary. Exit 0 done,
  * 1 another purge holds the lease, 2 bad usage or store unreachable.
  */
-import { parseArgs } from 'node:util';
 import { type PurgeProgress, type PurgeSummary, runRetentionPurge } from '#shared/flows/retention-purge';
-import { loadSettings, parseNow } from './config.ts';
+import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
+
+/** this command's options besides the common ones (cli/config.ts) */
+const OWN_OPTIONS = {} as const;
 
 const USAGE = 'usage: hygiene purge [--now <ISO date>] [--json] [--config <file>]';
 /** progress lines start after this long, then at most once a second */
 const PROGRESS_AFTER_MS = 2000;
 
 export async function run(args: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
+  let values: ReturnType<typeof parseCommand<typeof OWN_OPTIONS>>['values'];
   try {
-    const parsed = parse(args);
+    const parsed = parseCommand(args, OWN_OPTIONS);
     if (parsed.positionals.length > 0) throw new Error(`unexpected argument '${parsed.positionals[0]}'`);
     values = parsed.values;
   } catch (error) {
@@ -49,20 +51,6 @@ export async function run(args: string[]): Promise<number> {
   }
   process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${frenchSummary(summary)}\n`);
   return summary.stoppedBy === 'lease-held' ? EXIT.refused : EXIT.done;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean' },
-      now: { type: 'string' },
-      config: { type: 'string' },
-      advertiser: { type: 'string' },
-    },
-  });
 }
 
 const fr = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2 });

@@ -7,7 +7,6 @@
  * Exit 0 the campaign was accepted and run, 1 it was refused, 2 bad usage.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { ReasonCode, SendReason } from '#domain/reasons';
 import {
   CampaignInvalid,
@@ -21,18 +20,21 @@ import { objectKeys } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
 import { recordDeferred } from '#store/sends';
 import { REASON_LABELS } from './check.ts';
-import { loadSettings, parseNow } from './config.ts';
+import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
+
+/** this command's options besides the common ones (cli/config.ts) */
+const OWN_OPTIONS = {} as const;
 
 const USAGE = 'usage: hygiene send <campaign.json> [--json] [--now ISO] [--config file] [--advertiser name]';
 
 export type Delivery = Partial<Record<SendOutcome['status'] | 'error', number>>;
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
+  let parsed: ReturnType<typeof parseCommand<typeof OWN_OPTIONS>>;
   try {
-    parsed = parse(args);
+    parsed = parseCommand(args, OWN_OPTIONS);
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (${USAGE})`);
   }
@@ -80,20 +82,6 @@ export async function run(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify({ ...result.report, delivery, reads: result.reads })}\n`);
   else process.stdout.write(formatSummary(result.report, delivery));
   return result.report.status === 'accepted' ? EXIT.done : EXIT.refused;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      now: { type: 'string' },
-      config: { type: 'string' },
-      advertiser: { type: 'string' },
-    },
-  });
 }
 
 const label = (code: string): string => REASON_LABELS[code as ReasonCode] ?? '';
