@@ -19,6 +19,7 @@ import type { ProvisionedNames } from '../../cli/local/provision.ts';
 import { handler, handleS3Event } from '../../functions/ingest-list/handler.ts';
 import { useEmulators } from '../support/emulators.ts';
 import { s3Event, tradeShowManifest, uploadList } from '../support/lists.ts';
+import { captureLogs, PERSONAL_DATA } from '../support/logs.ts';
 
 const now = new Date('2026-11-20T10:00:00Z');
 const context = {
@@ -195,6 +196,22 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     const merged = await getContact(k);
     expect(merged?.expiresAt).toBe(extended);
     expect(merged?.listIds).toEqual(expect.arrayContaining(['merge-a', 'merge-b']));
+  });
+
+  it('logs list ids, counts and keys, never an address or a phone number', async () => {
+    const data = Buffer.from(
+      'email;phone;job_title\nmarc.olivier@forge-olivier.fr;06 11 22 33 44;Acheteur\npas-une-adresse;;\n',
+    );
+    const key = await uploadList(tradeShowManifest('salon-logs', data, { channels: ['email', 'sms'] }), data);
+    const logs = captureLogs();
+    try {
+      await handleS3Event(s3Event(names.bucket, key), context);
+      await handleS3Event(s3Event(names.bucket, 'incoming/salon-logs/manifest.json'), context);
+    } finally {
+      logs.restore();
+    }
+    expect(logs.text()).toContain('salon-logs');
+    expect(logs.text()).not.toMatch(PERSONAL_DATA);
   });
 
   describe('bad inputs: a report with the right reason, no contact written', () => {
