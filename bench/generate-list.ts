@@ -248,7 +248,8 @@ export async function generateList(rows: number): Promise<GeneratedList> {
   return { rows, bytes, dataPath, manifestPath, sha256 };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+// run as a script (not when imported, nor when a bench that imports it is bundled into one file)
+if (process.argv[1] === fileURLToPath(import.meta.url) && /generate-list\.ts$/.test(process.argv[1] ?? '')) {
   const rows = Number(process.argv[2] ?? 100_000);
   if (!Number.isInteger(rows) || rows < 0) {
     console.error('usage: tsx bench/generate-list.ts <rows>');

@@ -12,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { BENCH_OUT, generateList } from './generate-list.ts';
 import type { BenchResult } from './support.ts';
 
@@ -23,6 +24,11 @@ interface BenchSpec {
   args?: string[];
   /** minutes before the child is stopped */
   timeoutMinutes?: number;
+  /**
+   * run the bench bundled by esbuild, as the Lambdas run (NodejsFunction bundles), under
+   * plain node: no tsx loader (its thread alone holds ≈ 40 MB of RSS)
+   */
+  bundled?: boolean;
 }
 
 const BENCHES: BenchSpec[] = [
@@ -31,6 +37,13 @@ const BENCHES: BenchSpec[] = [
   { name: 'csv-udsv', file: 'csv-baseline.bench.ts', sizes: [1_000_000], args: ['--udsv'] },
   { name: 'check', file: 'check.bench.ts', sizes: [100_000, 1_000_000] },
   { name: 'check-summary', file: 'check.bench.ts', sizes: [100_000, 1_000_000], args: ['--summary'] },
+  {
+    name: 'check-summary-bundled',
+    file: 'check.bench.ts',
+    sizes: [100_000, 1_000_000],
+    args: ['--summary'],
+    bundled: true,
+  },
   // on the emulators (bench/support.ts startBenchEmulators)
   { name: 'send', file: 'send.bench.ts', sizes: [100_000], timeoutMinutes: 30 },
   { name: 'ingest', file: 'ingest.bench.ts', sizes: [100_000], timeoutMinutes: 30 },
@@ -60,14 +73,30 @@ function parseCommandLine(argv: string[]): { names: string[]; sizes?: number[] }
   return { names, sizes };
 }
 
+/** The bench bundled as the Lambdas are (project code inlined, packages from node_modules). */
+async function bundle(spec: BenchSpec): Promise<string> {
+  const outfile = join(here, `.${spec.file.replace(/\.ts$/, '')}.bundled.mjs`);
+  await build({
+    entryPoints: [join(here, spec.file)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
 /** Runs one bench in a child process; resolves with the result lines it printed. */
-function runChild(spec: BenchSpec, rows: number): Promise<BenchResult[]> {
+async function runChild(spec: BenchSpec, rows: number): Promise<BenchResult[]> {
+  const entry = spec.bundled ? [await bundle(spec)] : ['--import', 'tsx', join(here, spec.file)];
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(here, spec.file), '--rows', String(rows), ...(spec.args ?? [])],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
-    );
+    const child = spawn(process.execPath, [...entry, '--rows', String(rows), ...(spec.args ?? [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    });
     const results: BenchResult[] = [];
     let pending = '';
     const takeLine = (line: string) => {
