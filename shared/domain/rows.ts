@@ -37,6 +37,8 @@ export interface RowContext {
     proofFields: boolean;
     /** channels consented by default */
     channels: readonly Channel[];
+    /** the manifest names the consented channels itself (`consent.channels`) */
+    channelsDeclared: boolean;
     /** third-party: advertiser named among the partners the person consented to */
     partnerNamed: boolean;
     /** third-party: supplier is not the collector */
@@ -86,6 +88,7 @@ export function rowContext(manifest: Manifest, settings: Settings, now: Date): R
         !!c.wordingVersion?.trim() &&
         !!c.collectionPoint?.trim(),
       channels: c?.channels ?? manifest.channels,
+      channelsDeclared: c?.channels !== undefined,
       partnerNamed,
       onwardTransfer: thirdParty && !!receivedFrom && !sameEntity(receivedFrom, collector),
     },
@@ -337,7 +340,14 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
     // rules.md §4 R7.1: consent_at must be real, not after the upload, not before the collection period
     const consentAtOk = consentCell !== undefined && consentCell <= now && consentCell >= ctx.collectedFrom;
     let consentChannels: readonly Channel[] | undefined = ctx.consent.channels;
-    if (row.consent_channels) consentChannels = parseConsentChannels(row.consent_channels);
+    if (row.consent_channels) {
+      // rules.md §0.1: a row cannot claim more than the consent the manifest documents —
+      // when the manifest names the consented channels, the row's cell only narrows them
+      const claimed = parseConsentChannels(row.consent_channels);
+      consentChannels = ctx.consent.channelsDeclared
+        ? claimed?.filter((ch) => ctx.consent.channels.includes(ch))
+        : claimed;
+    }
     if (customerRoute) {
       // rules.md §5: a customer's clock starts at the later of last purchase and last activity
       const start =
