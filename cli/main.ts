@@ -1,57 +1,26 @@
 /**
  * `hygiene <command>`: dispatches to one module per command (cli/<command>.ts). Each
- * command returns its exit code; bad usage and unreadable input end here as one line
- * on stderr with exit 2 (design.md §3.4).
+ * command returns its exit code (design.md §3.4); cli/dispatch.ts turns bad usage and
+ * unreadable input into one line on stderr with exit 2.
  */
-import { EXIT, UsageError } from './errors.ts';
+import { type Command, dispatch } from './dispatch.ts';
+import { UsageError } from './errors.ts';
 
-export type Command = (args: string[]) => Promise<number>;
+export type { Command };
 
-const USAGE = `usage: hygiene <command> [options]
+/** `--stack <name>`: the deployed stack's outputs instead of the local stack (any command). */
+async function useStackOption(rest: string[]): Promise<void> {
+  const at = rest.indexOf('--stack');
+  if (at === -1) return;
+  const stackName = rest[at + 1];
+  if (!stackName || stackName.startsWith('--')) throw new UsageError('--stack expects a stack name');
+  rest.splice(at, 2);
+  const { useDeployedStack } = await import('./local-target.ts');
+  await useDeployedStack(stackName);
+}
 
-commands:
-  check <manifest.json>                     judge a list offline
-  gate <campaign.json> --manifest <m.json>  which rows a campaign may reach, offline
-  up                                        start the local stack (emulators + functions)
-  ingest <manifest.json>                    upload a list and wait for its report
-  send <campaign.json>                      run a campaign through the gate and SES
-  purge                                     run the retention purge now
-  dsr export|erase <address>                data subject access / erasure
-  ledger verify | digest                    recompute the evidence chain / write a digest now
-
-common options: --json  --now <ISO date>  --config <file>  --advertiser <name>  --stack <deployed stack>`;
-
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return name ? EXIT.done : EXIT.usage;
-  }
-  const load = commands[name];
-  if (!load) {
-    process.stderr.write(`hygiene: unknown command '${name}' (try 'hygiene --help')\n`);
-    return EXIT.usage;
-  }
-  try {
-    // `--stack <name>`: the deployed stack's outputs instead of the local stack (any command)
-    const at = rest.indexOf('--stack');
-    if (at !== -1) {
-      const stackName = rest[at + 1];
-      if (!stackName || stackName.startsWith('--')) throw new UsageError('--stack expects a stack name');
-      rest.splice(at, 2);
-      const { useDeployedStack } = await import('./local-target.ts');
-      await useDeployedStack(stackName);
-    }
-    const run = await load();
-    return await run(rest);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`hygiene ${name}: ${message.split('\n')[0]}\n`);
-    if (process.env.HYGIENE_DEBUG && error instanceof Error && !(error instanceof UsageError)) {
-      process.stderr.write(`${error.stack}\n`);
-    }
-    return EXIT.usage;
-  }
+export function main(argv: string[]): Promise<number> {
+  return dispatch(argv, commands, useStackOption);
 }
 
 /** One module per command (cli/<command>.ts, exporting `run`), loaded on demand so `check` never loads the AWS SDK. */
