@@ -44,8 +44,13 @@ const THIRD_PARTY_SOURCES = new Set(['partner', 'purchased', 'rented', 'broker']
  * advertiser's own only when the manifest says `source.ownEvent: true`). Public-web and
  * scraping are not third-party here; rules.md §4 R4 judges their rows.
  */
-export function isThirdPartySource(source: Manifest['source']): boolean {
-  if (source.kind === 'event') return source.ownEvent !== true;
+export function isThirdPartySource(source: Manifest['source'], advertiser?: string): boolean {
+  // rules.md §0.1: data the manifest calls the advertiser's own but that another entity
+  // collected is judged as what it is, third-party data
+  const collectedByAnother =
+    source.collector !== undefined && advertiser !== undefined && !sameEntity(source.collector, advertiser);
+  if (source.kind === 'event') return source.ownEvent !== true || collectedByAnother;
+  if (source.kind === 'own-form' || source.kind === 'own-customers') return collectedByAnother;
   return THIRD_PARTY_SOURCES.has(source.kind);
 }
 
@@ -75,7 +80,7 @@ export function judgeManifest(
   if (!sameEntity(manifest.advertiser, settings.advertiser)) rejecting.push('ADVERTISER_MISMATCH');
   if (!COMPATIBLE_PURPOSES.has(manifest.purpose)) rejecting.push('PURPOSE_INCOMPATIBLE');
 
-  if (isThirdPartySource(manifest.source)) {
+  if (isThirdPartySource(manifest.source, manifest.advertiser)) {
     // rules.md §3 [P 15, 16, 18]: the user of third-party data must be able to show where it comes from
     const s = manifest.source;
     if (!s.collector?.trim() || !s.contractRef?.trim()) quarantining.push('PROV_UNDOCUMENTED');

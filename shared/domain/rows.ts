@@ -56,7 +56,7 @@ const INVALID_MECHANISMS = new Set(['pre-ticked-checkbox', 'terms-acceptance', '
 /** Compute the manifest-level facts the row gates need. The manifest is assumed judged (rules.md §3). */
 export function rowContext(manifest: Manifest, settings: Settings, now: Date): RowContext {
   const c = manifest.consent;
-  const thirdParty = isThirdPartySource(manifest.source);
+  const thirdParty = isThirdPartySource(manifest.source, manifest.advertiser);
   const advertiserKey = entityKey(settings.advertiser);
   const partnerNamed =
     c?.scope === 'named-partners' &&
