@@ -191,18 +191,34 @@ export interface ExpiringEntry {
  * One page of the byExpiry index: contacts of one bucket whose expiresAt ≤ `upTo` (ISO).
  * Reads only index entries up to that instant: the cost follows what has expired.
  */
-export async function queryExpiring(
+export function queryExpiring(
   bucket: string,
   upTo: string,
   startKey?: Record<string, unknown>,
   limit = 500,
-): Promise<{ items: ExpiringEntry[]; nextKey?: Record<string, unknown>; consumedCapacity: number }> {
+): Promise<ExpiringPage> {
+  return queryByExpiry(bucket, 'expiresAt <= :upTo', { ':upTo': upTo }, startKey, limit);
+}
+
+export interface ExpiringPage {
+  items: ExpiringEntry[];
+  nextKey?: Record<string, unknown>;
+  consumedCapacity: number;
+}
+
+async function queryByExpiry(
+  bucket: string,
+  expiryCondition: string,
+  values: Record<string, string>,
+  startKey: Record<string, unknown> | undefined,
+  limit: number,
+): Promise<ExpiringPage> {
   const out = await documentClient().send(
     new QueryCommand({
       TableName: contactsTableName(),
       IndexName: 'byExpiry',
-      KeyConditionExpression: 'expiryBucket = :b AND expiresAt <= :upTo',
-      ExpressionAttributeValues: { ':b': bucket, ':upTo': upTo },
+      KeyConditionExpression: `expiryBucket = :b AND ${expiryCondition}`,
+      ExpressionAttributeValues: { ':b': bucket, ...values },
       ExclusiveStartKey: startKey,
       Limit: limit,
       ReturnConsumedCapacity: 'TOTAL',
@@ -251,29 +267,14 @@ export async function* allContacts(): AsyncGenerator<ContactItem[]> {
  * One page of the byExpiry index: contacts of one bucket whose expiresAt is within
  * [`from`, `upTo`] (ISO, both included): those entering the re-permission window.
  */
-export async function queryExpiringBetween(
+export function queryExpiringBetween(
   bucket: string,
   from: string,
   upTo: string,
   startKey?: Record<string, unknown>,
   limit = 500,
-): Promise<{ items: ExpiringEntry[]; nextKey?: Record<string, unknown>; consumedCapacity: number }> {
-  const out = await documentClient().send(
-    new QueryCommand({
-      TableName: contactsTableName(),
-      IndexName: 'byExpiry',
-      KeyConditionExpression: 'expiryBucket = :b AND expiresAt BETWEEN :from AND :upTo',
-      ExpressionAttributeValues: { ':b': bucket, ':from': from, ':upTo': upTo },
-      ExclusiveStartKey: startKey,
-      Limit: limit,
-      ReturnConsumedCapacity: 'TOTAL',
-    }),
-  );
-  return {
-    items: (out.Items ?? []) as ExpiringEntry[],
-    nextKey: out.LastEvaluatedKey,
-    consumedCapacity: out.ConsumedCapacity?.CapacityUnits ?? 0,
-  };
+): Promise<ExpiringPage> {
+  return queryByExpiry(bucket, 'expiresAt BETWEEN :from AND :upTo', { ':from': from, ':upTo': upTo }, startKey, limit);
 }
 
 /**
