@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { openList } from '#csv/read-list';
 import { neutraliseCsvCell, toCsvLine } from '#csv/write-csv';
 import type { Contact, ListReport, RowDecision } from '#domain/contact';
-import { ListJudge } from '#domain/list-judge';
+import { emptyListReport, ListJudge } from '#domain/list-judge';
 import { INVALID_MANIFEST, judgeManifest } from '#domain/provenance';
 import type { ReasonCode } from '#domain/reasons';
 import { type Manifest, manifestSchema } from '#schemas/manifest';
@@ -93,23 +93,6 @@ function fallbackListId(raw: unknown, manifestPath: string): string {
   return dirname(resolve(manifestPath)).split(/[\\/]/).pop() ?? 'unknown';
 }
 
-function emptyReport(
-  listId: string,
-  status: ListReport['status'],
-  reasons: ListReport['reasons'],
-  detail?: string,
-): ListReport {
-  return {
-    listId,
-    status,
-    reasons,
-    ...(detail ? { detail } : {}),
-    rows: { total: 0, accepted: 0, rejected: 0 },
-    byReason: {},
-    decisions: [],
-  };
-}
-
 /** bytes read at a time: a batch of ≈ 500 rows, so few records are alive at once */
 const READ_CHUNK = 1 << 16;
 
@@ -136,7 +119,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   try {
     raw = JSON.parse(text);
   } catch {
-    return emptyReport(
+    return emptyListReport(
       fallbackListId(undefined, manifestPath),
       'rejected',
       INVALID_MANIFEST.reasons,
@@ -146,7 +129,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   const parsed = parseWith(manifestSchema, raw, 'manifest');
   if (!parsed.ok) {
     // design.md §3.4: the schema violation names the field
-    return emptyReport(fallbackListId(raw, manifestPath), 'rejected', INVALID_MANIFEST.reasons, parsed.error);
+    return emptyListReport(fallbackListId(raw, manifestPath), 'rejected', INVALID_MANIFEST.reasons, parsed.error);
   }
   const manifest: Manifest = parsed.value;
   const dataPath = resolve(dirname(manifestPath), manifest.dataFile);
@@ -162,7 +145,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
     // rules.md §3: no row of a rejected or quarantined list is judged; the checksum is still reported
     const ok = (await sha256OfFile(dataPath)) === expected;
     const full = judgeManifest(manifest, opts.settings, { now: opts.now, dataChecksumOk: ok });
-    return emptyReport(manifest.listId, full.status, full.reasons);
+    return emptyListReport(manifest.listId, full.status, full.reasons);
   }
 
   const hash = createHash('sha256');
@@ -229,7 +212,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   }
   if (hash.digest('hex') !== expected) {
     const full = judgeManifest(manifest, opts.settings, { now: opts.now, dataChecksumOk: false });
-    return emptyReport(manifest.listId, full.status, full.reasons);
+    return emptyListReport(manifest.listId, full.status, full.reasons);
   }
   return judge.report(verdict, info.unknownColumns);
 }

@@ -336,3 +336,21 @@ export class ListJudge {
     if (this.keepDecisions) this.decisions.push(decision);
   }
 }
+
+/** The report of a list no row of which is judged (rejected or quarantined, or unreadable). */
+export function emptyListReport(
+  listId: string,
+  status: ListReport['status'],
+  reasons: ListReport['reasons'],
+  detail?: string,
+): ListReport {
+  return {
+    listId,
+    status,
+    reasons,
+    ...(detail ? { detail } : {}),
+    rows: { total: 0, accepted: 0, rejected: 0 },
+    byReason: {},
+    decisions: [],
+  };
+}

@@ -11,7 +11,7 @@ import { openList } from '#csv/read-list';
 import { neutraliseCsvCell, toCsvLine } from '#csv/write-csv';
 import type { Contact, ListReport, RowDecision } from '#domain/contact';
 import { consentProofDigest, type LedgerEntryInput, listSubject, manifestDigest } from '#domain/ledger';
-import { ListJudge, type PreparedRow } from '#domain/list-judge';
+import { emptyListReport, ListJudge, type PreparedRow } from '#domain/list-judge';
 import { mergeContact } from '#domain/merge';
 import { judgeManifest } from '#domain/provenance';
 import type { ListReason, SuppressionReason } from '#domain/reasons';
@@ -355,16 +355,7 @@ async function finishWithoutRows(
   dataSha256?: string,
   detail?: string,
 ): Promise<IngestResult> {
-  const report: ListReport = {
-    listId,
-    status,
-    reasons,
-    ...(detail ? { detail } : {}),
-    rows: { total: 0, accepted: 0, rejected: 0 },
-    byReason: {},
-    decisions: [],
-  };
-  for (const r of reasons) report.byReason[r] = 1;
+  const report = emptyListReport(listId, status, reasons, detail);
   const reportKey = objectKeys.report(listId);
   await putObject(reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
   const item: ListItem = {

@@ -12,7 +12,6 @@ import {
   decideSesEvent,
   type SesEventAction,
 } from '#domain/events';
-import type { Channel, SuppressionReason } from '#domain/reasons';
 import type { VerifiedToken } from '#domain/unsubscribe-token';
 import { parseWith } from '#schemas/parse';
 import { readSesMessage } from '#schemas/ses-events';
@@ -20,16 +19,9 @@ import type { Settings } from '#schemas/settings';
 import { inboundSmsSchema } from '#schemas/sms-inbound';
 import { deleteContact, recordSolicitation, updateContact } from '#store/contacts';
 import { appendLedgerEntries, ledgerEntriesFor } from '#store/ledger';
-import { putSuppression, type SuppressionSource } from '#store/suppressions';
+import { putSuppression, type SuppressionInput, type SuppressionSource } from '#store/suppressions';
 
-export interface SuppressionToRecord {
-  suppressionKey: string;
-  reason: SuppressionReason;
-  source: SuppressionSource;
-  at: Date;
-  channel?: Channel;
-  campaignId?: string;
-}
+export type SuppressionToRecord = SuppressionInput;
 
 /**
  * Records a suppression and its evidence (rules.md §8): a ledger entry the first time the

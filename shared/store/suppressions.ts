@@ -33,6 +33,16 @@ export interface SuppressionEntry {
   campaignId?: string;
 }
 
+/** A suppression to record: whose key, why, how, when. */
+export interface SuppressionInput {
+  suppressionKey: string;
+  reason: SuppressionReason;
+  source: SuppressionSource;
+  at: Date;
+  channel?: Channel;
+  campaignId?: string;
+}
+
 export function suppressionsTableName(): string {
   const name = process.env[suppressionsTable.envVar];
   if (!name) throw new Error(`${suppressionsTable.envVar} is not set`);
@@ -62,14 +72,7 @@ export async function lookupSuppressions(keys: readonly string[]): Promise<Map<s
  * the person's own "no"). Returns `created` when the key was not suppressed before and
  * `newSource` when this way of saying no is new, so callers write the ledger once.
  */
-export async function putSuppression(entry: {
-  suppressionKey: string;
-  reason: SuppressionReason;
-  source: SuppressionSource;
-  at: Date;
-  channel?: Channel;
-  campaignId?: string;
-}): Promise<{ created: boolean; newSource: boolean }> {
+export async function putSuppression(entry: SuppressionInput): Promise<{ created: boolean; newSource: boolean }> {
   const out = await documentClient()
     .send(
       new UpdateCommand({
