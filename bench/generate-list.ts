@@ -27,7 +27,7 @@ export interface GeneratedList {
 }
 
 /** mulberry32: a small seeded PRNG, so every run benches the same file */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

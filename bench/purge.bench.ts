@@ -17,6 +17,7 @@ import { runRetentionPurge } from '#shared/flows/retention-purge';
 import { documentClient } from '#store/clients';
 import { contactsTableName, putNewContacts } from '#store/contacts';
 import { contactWith } from '../test/support/contacts.ts';
+import { random } from './generate-list.ts';
 import { benchRows, measure, startBenchEmulators } from './support.ts';
 
 const TOTAL = benchRows(process.argv.includes('--rows') ? process.argv : ['--rows', '200000']);
@@ -25,18 +26,6 @@ const EXPIRED = Math.round(TOTAL * 0.05);
 const NOW = new Date('2027-06-15T01:00:00.000Z');
 const DAY = 86_400_000;
 const settings = defaultSettings;
-
-/** mulberry32: the same table every run */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Contact i: the first EXPIRED expired within the year before NOW, the others expiring

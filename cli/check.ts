@@ -249,13 +249,7 @@ export function formatReport(report: ListReport, firstRejected: RowDecision[]): 
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsedArgs: ReturnType<typeof parseCommand<typeof OWN_OPTIONS>>;
-  try {
-    parsedArgs = parseCommand(args, OWN_OPTIONS);
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
-  }
-  const { values, positionals } = parsedArgs;
+  const { values, positionals } = parseCommand(args, OWN_OPTIONS);
   if (positionals.length !== 1)
     throw new UsageError('usage: hygiene check <manifest.json> [--json] [--now ISO] [--rejected file]');
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });

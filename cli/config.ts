@@ -60,8 +60,16 @@ const COMMON_OPTIONS = {
   advertiser: { type: 'string' },
 } as const satisfies ParseArgsOptionsConfig;
 
-/** Parses a command's arguments: the common options plus its own; unknown options are errors. */
-export function parseCommand<T extends ParseArgsOptionsConfig>(args: string[], own: T) {
+/**
+ * Parses a command's arguments: the common options plus its own. An unknown or malformed
+ * option is a UsageError (exit 2), followed by the command's usage line when given.
+ */
+export function parseCommand<T extends ParseArgsOptionsConfig>(args: string[], own: T, usage?: string) {
   const options = { ...COMMON_OPTIONS, ...own } as typeof COMMON_OPTIONS & T;
-  return parseArgs({ args, allowPositionals: true as const, strict: true as const, options });
+  try {
+    return parseArgs({ args, allowPositionals: true as const, strict: true as const, options });
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? 'bad arguments';
+    throw new UsageError(usage ? `${message} (${usage})` : message);
+  }
 }

@@ -5,21 +5,15 @@
  * (GDPR 17, rules.md §9). Any case or Gmail variant of the address finds the same person.
  * Exit 0 done, 2 bad usage, an invalid address or an unreachable store.
  */
-import { parseArgs } from 'node:util';
 import { DsrAddressInvalid, eraseSubject, exportSubject } from '#shared/flows/dsr';
+import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
 
 const USAGE = 'usage: hygiene dsr export|erase <address> [--json]';
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (${USAGE})`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand(args, {}, USAGE);
   const [action, address, ...extra] = positionals;
   if ((action !== 'export' && action !== 'erase') || !address || extra.length > 0) throw new UsageError(USAGE);
   useLocalStackDefaults();
@@ -44,8 +38,4 @@ export async function run(args: string[]): Promise<number> {
     if (error instanceof DsrAddressInvalid) throw new UsageError(error.message);
     throw error;
   }
-}
-
-function parse(args: string[]) {
-  return parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
 }

@@ -172,13 +172,7 @@ export function formatGateReport(report: GateReport): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCommand<typeof OWN_OPTIONS>>;
-  try {
-    parsed = parseCommand(args, OWN_OPTIONS);
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand(args, OWN_OPTIONS);
   const manifests = values.manifest ?? [];
   if (positionals.length !== 1 || manifests.length === 0) {
     throw new UsageError('usage: hygiene gate <campaign.json> --manifest <m.json> [--manifest …] [--json] [--now ISO]');

@@ -4,21 +4,15 @@
  * the chain and the first broken entry), 2 unreachable.
  * `hygiene ledger digest [--json]`: writes a digest of every chain's head now.
  */
-import { parseArgs } from 'node:util';
 import { verifyLedger, writeDigest } from '#store/ledger';
+import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
 
 const USAGE = 'usage: hygiene ledger verify|digest [--json]';
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (${USAGE})`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand(args, {}, USAGE);
   const [action, ...extra] = positionals;
   if ((action !== 'verify' && action !== 'digest') || extra.length > 0) throw new UsageError(USAGE);
   useLocalStackDefaults();
@@ -46,10 +40,6 @@ export async function run(args: string[]): Promise<number> {
   const where = verdict.digest ? `digest ${verdict.digest}` : `chain ${verdict.chain}, entry ${verdict.seq}`;
   process.stderr.write(`ledger broken: ${where}: ${verdict.problem}\n`);
   return EXIT.refused;
-}
-
-function parse(args: string[]) {
-  return parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
 }
 
 /** Runs a ledger call; an unreachable table or bucket is one line on stderr (exit 2). */

@@ -17,14 +17,8 @@ const USAGE = 'usage: hygiene purge [--now <ISO date>] [--json] [--config <file>
 const PROGRESS_AFTER_MS = 2000;
 
 export async function run(args: string[]): Promise<number> {
-  let values: ReturnType<typeof parseCommand<typeof OWN_OPTIONS>>['values'];
-  try {
-    const parsed = parseCommand(args, OWN_OPTIONS);
-    if (parsed.positionals.length > 0) throw new Error(`unexpected argument '${parsed.positionals[0]}'`);
-    values = parsed.values;
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (${USAGE})`);
-  }
+  const { values, positionals } = parseCommand(args, OWN_OPTIONS, USAGE);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (${USAGE})`);
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
   const now = parseNow(values.now);
   const json = values.json ?? false;

@@ -32,13 +32,7 @@ const USAGE = 'usage: hygiene send <campaign.json> [--json] [--now ISO] [--confi
 export type Delivery = Partial<Record<SendOutcome['status'] | 'error', number>>;
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCommand<typeof OWN_OPTIONS>>;
-  try {
-    parsed = parseCommand(args, OWN_OPTIONS);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (${USAGE})`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand(args, OWN_OPTIONS, USAGE);
   const path = positionals[0];
   if (!path || positionals.length > 1) throw new UsageError(USAGE);
   let raw: unknown;
