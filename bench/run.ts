@@ -46,7 +46,7 @@ const BENCHES: BenchSpec[] = [
   },
   // on the emulators (bench/support.ts startBenchEmulators)
   { name: 'send', file: 'send.bench.ts', sizes: [100_000], timeoutMinutes: 30 },
-  { name: 'ingest', file: 'ingest.bench.ts', sizes: [100_000], timeoutMinutes: 30 },
+  { name: 'ingest', file: 'ingest.bench.ts', sizes: [100_000], timeoutMinutes: 30, bundled: true },
   { name: 'purge', file: 'purge.bench.ts', sizes: [200_000], timeoutMinutes: 30 },
 ];
 

@@ -8,13 +8,12 @@
  * (its sizes, extra arguments). Benches that need DynamoDB Local / s3rver / SES local
  * call `startBenchEmulators()` first and `stop()` at the end.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ProvisionedNames } from '#cli/local/provision';
-import { BENCH_OUT } from './generate-list.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 export interface BenchResult {
   name: string;
@@ -85,13 +84,15 @@ export async function measure(
 }
 
 /** Prints one result line for bench/run.ts to collect. */
-export function reportBench(result: BenchResult): void {
+export function reportBench(result: BenchResult): BenchResult {
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
 }
 
 export interface BenchEmulators {
-  names: ProvisionedNames;
   env: Record<string, string>;
+  /** CPU seconds used so far by the emulators: all of them, and DynamoDB Local's JVM */
+  cpuSeconds(): { total: number; dynamo: number };
   stop(): Promise<void>;
 }
 
@@ -99,30 +100,82 @@ export interface BenchEmulators {
  * Starts DynamoDB Local + s3rver + SES local (in memory), creates the tables and the
  * bucket under a fresh prefix, and points this process at them (SDK endpoints, table
  * env vars, HYGIENE_SECRETS). Call `stop()` when done.
+ *
+ * They run in a process of their own (bench/emulators-host.ts), so this process's peak
+ * RSS and CPU are the bench's alone, as a Lambda's would be.
  */
 export async function startBenchEmulators(): Promise<BenchEmulators> {
-  // imported here, not at the top: a bench without emulators should not pay for the SDK in its RSS
-  const { startEmulators } = await import('#cli/local/emulators');
-  const { provision } = await import('#cli/local/provision');
-  const { resetClients } = await import('#store/clients');
-  const { generateSecrets, resetSecrets } = await import('#store/secrets');
-  const prefix = `bench${randomBytes(3).toString('hex')}`;
-  const s3TempDir = join(BENCH_OUT, `s3-${prefix}`);
-  const emulators = await startEmulators({ s3TempDir });
+  const host = spawn(process.execPath, ['--import', 'tsx', join(here, 'emulators-host.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: process.env,
+  });
+  const exited = new Promise<void>((resolve) => host.once('exit', () => resolve()));
   const stop = async () => {
-    await emulators.stop();
-    await rm(s3TempDir, { recursive: true, force: true });
+    host.stdin?.end();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (host.exitCode === null && host.signalCode === null) host.kill('SIGKILL');
   };
   try {
-    Object.assign(process.env, emulators.env);
+    const env = await new Promise<Record<string, string>>((resolve, reject) => {
+      let out = '';
+      host.stdout?.setEncoding('utf8');
+      host.stdout?.on('data', (data: string) => {
+        out += data;
+        const line = out.split('\n').find((l) => l.startsWith('{"env"'));
+        if (line) resolve((JSON.parse(line) as { env: Record<string, string> }).env);
+      });
+      host.once('exit', (code) => reject(new Error(`bench emulators exited (${code}) before they were ready`)));
+    });
+    Object.assign(process.env, env);
+    const { resetClients } = await import('#store/clients');
+    const { resetSecrets } = await import('#store/secrets');
     resetClients();
-    const names = await provision(prefix, `${prefix}-bucket`);
-    Object.assign(process.env, names.env);
-    process.env.HYGIENE_SECRETS = JSON.stringify(generateSecrets());
     resetSecrets();
-    return { names, env: { ...emulators.env, ...names.env }, stop };
+    const pid = host.pid as number;
+    return { env, cpuSeconds: () => treeCpuSeconds(pid), stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * CPU seconds (user + system) used by a process and all its descendants, from /proc;
+ * `dynamo`: the part of DynamoDB Local's JVM.
+ */
+export function treeCpuSeconds(rootPid: number): { total: number; dynamo: number } {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const stats = new Map<number, { ppid: number; ticks: number; java: boolean }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // fields after the command, which may hold spaces: state ppid … utime(14) stime(15)
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const java = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'java';
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), java });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let ticks = 0;
+  let javaTicks = 0;
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = stats.get(p)?.ppid) {
+      if (p === rootPid) return true;
+    }
+    return false;
+  };
+  for (const [pid, stat] of stats) {
+    if (!inTree(pid)) continue;
+    ticks += stat.ticks;
+    if (stat.java) javaTicks += stat.ticks;
+  }
+  return { total: ticks / ticksPerSecond, dynamo: javaTicks / ticksPerSecond };
+}
+
+/** CPU seconds (user + system) this process has used. */
+export function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
 }

@@ -23,6 +23,11 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** where s3rver keeps objects when no dataDir is given */
   s3TempDir?: string;
+  /**
+   * DynamoDB Local's JVM tuned for sustained throughput (C2 JIT, default GC) rather than
+   * for a fast start: the benchmarks measure minutes of writes, tests and `up` a few seconds.
+   */
+  throughputJvm?: boolean;
 }
 
 export interface RunningEmulators {
@@ -66,7 +71,7 @@ function dynamoJarDir(): string {
 }
 
 /** Starts DynamoDB Local under a guard that kills the JVM when this process dies. */
-export async function startDynamoLocal(port: number, dataDir?: string): Promise<ChildProcess> {
+export async function startDynamoLocal(port: number, dataDir?: string, throughputJvm = false): Promise<ChildProcess> {
   const jarDir = dynamoJarDir();
   const guard = join(dirname(fileURLToPath(import.meta.url)), 'java-guard.sh');
   const args = [
@@ -89,7 +94,7 @@ export async function startDynamoLocal(port: number, dataDir?: string): Promise<
       ...process.env,
       DDB_LOCAL_TELEMETRY: '0',
       // C1 only and the serial GC: DynamoDB Local starts in about half the time.
-      JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
+      ...(throughputJvm ? {} : { JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' }),
     },
   });
   let stderr = '';
@@ -181,7 +186,11 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     ? join(options.dataDir, 's3')
     : (options.s3TempDir ?? join(process.cwd(), '.local', 'tmp-s3'));
   const [dynamo, s3, ses] = await Promise.all([
-    startDynamoLocal(dynamoPort, options.dataDir ? join(options.dataDir, 'dynamodb') : undefined),
+    startDynamoLocal(
+      dynamoPort,
+      options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
+      options.throughputJvm,
+    ),
     startS3rver(options.s3Port ?? 0, s3Dir),
     startSesLocal(options.sesPort ?? 0),
   ]);

@@ -264,3 +264,12 @@ export function decideInboundSms(
   const suppressionKey = phoneSuppressionKey(sms.originationNumber, ctx.suppressionKeySecret);
   return suppressionKey ? { suppressionKey } : undefined;
 }
+
+/**
+ * Suppressions whose recording also deleted the contact: a hard bounce or soft bounces
+ * past the threshold (rules.md §8: inaccurate data), an erasure (rules.md §9). A list
+ * judged before such a suppression was recorded replays that deletion on what it wrote.
+ */
+export function suppressionRemovesContact(sources: readonly string[]): boolean {
+  return sources.some((source) => source === 'hard-bounce' || source === 'soft-bounces' || source === 'erasure');
+}

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { openList } from '#csv/read-list';
 import { neutraliseCsvCell, toCsvLine } from '#csv/write-csv';
 import type { Contact, ListReport, RowDecision } from '#domain/contact';
+import { suppressionRemovesContact } from '#domain/events';
 import { consentProofDigest, type LedgerEntryInput, listSubject, manifestDigest } from '#domain/ledger';
 import { emptyListReport, ListJudge, type PreparedRow } from '#domain/list-judge';
 import { mergeContact } from '#domain/merge';
@@ -23,26 +24,57 @@ import { contactsTable, suppressionsTable } from '#shared/resources';
 import {
   type ContactItem,
   contactsTableName,
+  deleteContact,
   fromItem,
   getContact,
+  newContactsWriter,
   putContactIfVersion,
-  putNewContacts,
 } from '#store/contacts';
+import { contactKeysWithPhoneKey } from '#store/dsr-reads';
 import { batchGet, chunk } from '#store/dynamo-batch';
 import { appendLedgerEntries } from '#store/ledger';
 import { getList, type ListItem, putList } from '#store/lists';
-import { ObjectMissing, objectBytes, objectKeys, objectSha256, objectStream, putObject } from '#store/objects';
+import {
+  ObjectMissing,
+  objectBytes,
+  objectKeys,
+  objectSha256,
+  objectStream,
+  objectWriter,
+  putObject,
+} from '#store/objects';
 import { loadSecrets } from '#store/secrets';
-import { type SuppressionEntry, suppressionsTableName } from '#store/suppressions';
+import {
+  type SuppressionEntry,
+  type SuppressionSnapshot,
+  snapshotSuppressions,
+  suppressionsTableName,
+} from '#store/suppressions';
 
 /** Rows judged together: one round of look-ups (≤ 100 keys per BatchGetItem). */
 const BATCH_ROWS = 250;
-/** Batches whose look-ups and writes may be in flight at once. */
-const IN_FLIGHT = 4;
+/** Batches whose look-ups and writes may be in flight at once (≈ 250 KB of contacts each). */
+const IN_FLIGHT = 8;
+/** BatchWriteItem requests in flight, all batches together: the table is never left idle. */
+export const WRITE_REQUESTS_IN_FLIGHT = 16;
+/**
+ * rules.md §4 R3 is checked against a snapshot of the whole suppressions table, read
+ * once, when it holds at most SNAPSHOT_PER_ROW suppressions per (estimated) row of the
+ * list and at most SNAPSHOT_MAX (≈ 10 MB in memory); else by look-ups, batch by batch.
+ */
+const SNAPSHOT_PER_ROW = 4;
+const SNAPSHOT_MAX = 50_000;
+/** bytes of a list row, for the estimate (the generated French lists: ≈ 125) */
+const BYTES_PER_ROW = 100;
+/** contact-imported entries per ledger entry, and entries per ledger append (one transaction). */
+const CONTACTS_PER_LEDGER_ENTRY = 100;
+const LEDGER_ENTRIES_PER_APPEND = 99;
 
 export interface IngestOptions {
   /** called after each batch is decided and written, with the rows done so far (progress; a test injects a crash here) */
   onProgress?: (rowsDone: number) => void | Promise<void>;
+  /** how rules.md §4 R3 is checked; absent: a snapshot when the suppressions table is small enough (SNAPSHOT_PER_ROW) */
+  suppressionCheck?: 'snapshot' | 'look-ups';
 }
 
 export interface IngestResult {
@@ -108,8 +140,9 @@ export async function ingestList(
 
   // rules.md §3: the data file must be the one the manifest vouches for.
   let dataSha256: string;
+  let dataBytes: number;
   try {
-    dataSha256 = await objectSha256(`${folder}${manifest.dataFile}`);
+    ({ sha256: dataSha256, bytes: dataBytes } = await objectSha256(`${folder}${manifest.dataFile}`));
   } catch (error) {
     if (!(error instanceof ObjectMissing)) throw error;
     // rules.md §3: no bytes can match the manifest's checksum when the file is not there.
@@ -125,14 +158,28 @@ export async function ingestList(
     return finishWithoutRows(listId, verdict.status, verdict.reasons, manifest, manifestSha256, now, dataSha256);
   }
 
+  // taken before the first row is read: a suppression recorded later is replayed below
+  const snapshotLimit =
+    options.suppressionCheck === 'snapshot'
+      ? Number.POSITIVE_INFINITY
+      : Math.min(SNAPSHOT_MAX, SNAPSHOT_PER_ROW * Math.ceil(dataBytes / BYTES_PER_ROW));
+  const snapshot = options.suppressionCheck === 'look-ups' ? undefined : await snapshotSuppressions(snapshotLimit);
+  log.info('suppressions checked', { by: snapshot ? 'snapshot' : 'look-ups', suppressions: snapshot?.size });
   const secrets = await loadSecrets();
   const judge = new ListJudge(manifest, settings, now, secrets.suppressionKeySecret, { keepDecisions: false });
-  const decisionLines: string[] = [];
-  const rejectedLines: string[] = [];
+  // Both files stream to S3 as rows are decided (a million-row report never sits whole in
+  // memory) and appear only when complete. The report's decisions come before its summary.
+  const reportKey = objectKeys.report(listId);
+  const reportFile = objectWriter(reportKey, 'application/json');
+  const rejectedFile = objectWriter(objectKeys.rejected(listId), 'text/csv; charset=utf-8');
+  let decided = 0;
   let contactsWritten = 0;
+  const writer = newContactsWriter(settings, WRITE_REQUESTS_IN_FLIGHT);
+  const evidence = importEvidence(listId, now);
 
   const { info, batches } = await openList(await objectStream(`${folder}${manifest.dataFile}`), manifest.csv ?? {});
-  rejectedLines.push(toCsvLine([...info.headers, 'reasons'], info.delimiter));
+  await reportFile.write(`{"listId":${JSON.stringify(listId)},"decisions":[`);
+  await rejectedFile.write(`${toCsvLine([...info.headers, 'reasons'], info.delimiter)}\r\n`);
 
   const pending: Promise<[number, number]>[] = [];
   let buffer: Parameters<typeof judgeBatch>[0] = [];
@@ -141,6 +188,7 @@ export async function ingestList(
     const rows = buffer;
     buffer = [];
     const lookups = lookUp(
+      snapshot,
       rows.flatMap((r) => (r.ok ? r.prepared.suppressionKeys : []) as string[]),
       rows.flatMap((r) => (r.ok && r.prepared.suppressionKeys[0] ? [r.prepared.suppressionKeys[0]] : [])),
     );
@@ -163,7 +211,7 @@ export async function ingestList(
       | { ok: true; prepared: PreparedRow; cells: string[] }
       | { ok: false; line: number; detail: string; cells: string[] }
     )[],
-    found: { suppressions: Map<string, SuppressionEntry>; contacts: Map<string, ContactItem> },
+    found: { suppressions: ReadonlyMap<string, { reason: SuppressionReason }>; contacts: Map<string, ContactItem> },
   ): Promise<number> => {
     // keep decisions strictly in file order across overlapping batches
     const previous = chain;
@@ -175,6 +223,8 @@ export async function ingestList(
     const fresh: Contact[] = [];
     const merges: { incoming: Contact; stored: ContactItem }[] = [];
     const imported: { k: string; consent?: string }[] = [];
+    let decisionsText = '';
+    let rejectedText = '';
     try {
       for (const r of rows) {
         let decision: RowDecision;
@@ -200,30 +250,21 @@ export async function ingestList(
             });
           }
         }
-        decisionLines.push(JSON.stringify(decision));
+        decisionsText += `${decided++ === 0 ? '' : ','}\n${JSON.stringify(decision)}`;
         if (decision.status === 'rejected') {
-          rejectedLines.push(
-            toCsvLine([...r.cells.map(neutraliseCsvCell), (decision.reasons ?? []).join('|')], info.delimiter),
-          );
+          rejectedText += `${toCsvLine([...r.cells.map(neutraliseCsvCell), (decision.reasons ?? []).join('|')], info.delimiter)}\r\n`;
         }
       }
+      await reportFile.write(decisionsText);
+      if (rejectedText) await rejectedFile.write(rejectedText);
     } finally {
       release();
     }
-    await putNewContacts(fresh, settings);
-    let written = fresh.length;
-    for (const { incoming, stored } of merges) written += (await mergeInto(stored, incoming, settings)) ? 1 : 0;
-    if (imported.length) {
-      // one entry per 100 contacts: each key with its consent-proof digest, within the ledger's entry size
-      await appendLedgerEntries(
-        chunk(imported, 100).map((contacts) => ({
-          type: 'contact-imported' as const,
-          at: now.toISOString(),
-          subject: listSubject(listId),
-          payload: { listId, contacts },
-        })),
-      );
-    }
+    const merged = Promise.all(merges.map(({ incoming, stored }) => mergeInto(stored, incoming, settings)));
+    await writer.write(fresh);
+    const written = fresh.length + (await merged).filter(Boolean).length;
+    // the evidence follows the writes it vouches for (a crash in between: the retry writes it)
+    await evidence.add(imported);
     return written;
   };
 
@@ -237,16 +278,18 @@ export async function ingestList(
     }
     await flush();
     while (pending.length) await settleOne();
+    await evidence.flush();
+    if (snapshot) await replayLateSuppressions(snapshot, log);
+    const { listId: _l, decisions: _d, ...summary } = judge.report(verdict, info.unknownColumns);
+    await reportFile.write(`\n],${JSON.stringify(summary).slice(1)}\n`);
+    await Promise.all([reportFile.end(), rejectedFile.end()]);
   } catch (error) {
     // No write may outlive a failed run: let the batches in flight settle, then fail.
-    await Promise.allSettled(pending);
+    await Promise.allSettled([...pending, evidence.flush(), reportFile.abort(), rejectedFile.abort()]);
     throw error;
   }
 
   const report = judge.report(verdict, info.unknownColumns);
-  const reportKey = objectKeys.report(listId);
-  await putObject(reportKey, reportJson(report, decisionLines), 'application/json');
-  await putObject(objectKeys.rejected(listId), `${rejectedLines.join('\r\n')}\r\n`, 'text/csv; charset=utf-8');
   await putList({
     listId,
     status: 'accepted',
@@ -287,23 +330,82 @@ export async function ingestList(
   };
 }
 
-/** One BatchGetItem round for a batch: its suppression keys and its contacts. */
+/**
+ * The `contact-imported` evidence of a list (rules.md §8): one ledger entry per 100
+ * contacts (each key with its consent-proof digest), appended 99 entries a transaction by
+ * one writer at a time: concurrent batches would race for the list's chain head.
+ */
+function importEvidence(listId: string, now: Date) {
+  const waiting: { k: string; consent?: string }[] = [];
+  let appending: Promise<unknown> = Promise.resolve();
+  const append = (contacts: { k: string; consent?: string }[]) => {
+    const entries: LedgerEntryInput[] = chunk(contacts, CONTACTS_PER_LEDGER_ENTRY).map((part) => ({
+      type: 'contact-imported',
+      at: now.toISOString(),
+      subject: listSubject(listId),
+      payload: { listId, contacts: part },
+    }));
+    // each append waits for the one before (the chain's order), and fails if it failed
+    appending = appending.then(() => appendLedgerEntries(entries));
+    return appending;
+  };
+  return {
+    /** Queues these contacts' evidence; resolves once it is written if a full run was due. */
+    async add(contacts: { k: string; consent?: string }[]): Promise<void> {
+      waiting.push(...contacts);
+      const full = CONTACTS_PER_LEDGER_ENTRY * LEDGER_ENTRIES_PER_APPEND;
+      while (waiting.length >= full) await append(waiting.splice(0, full));
+    },
+    /** Writes what is queued and waits for every append. */
+    async flush(): Promise<void> {
+      if (waiting.length) await append(waiting.splice(0));
+      await appending;
+    },
+  };
+}
+
+/**
+ * One BatchGetItem round for a batch: its contacts, and its suppression keys unless the
+ * whole table's snapshot answers for them.
+ */
 async function lookUp(
+  snapshot: SuppressionSnapshot | undefined,
   suppressionKeys: string[],
   contactKeys: string[],
-): Promise<{ suppressions: Map<string, SuppressionEntry>; contacts: Map<string, ContactItem> }> {
+): Promise<{ suppressions: ReadonlyMap<string, { reason: SuppressionReason }>; contacts: Map<string, ContactItem> }> {
   const sTable = suppressionsTableName();
   const cTable = contactsTableName();
   const found = await batchGet({
-    [sTable]: [...new Set(suppressionKeys)].map((k) => ({ [suppressionsTable.partitionKey.name]: k })),
+    ...(snapshot
+      ? {}
+      : { [sTable]: [...new Set(suppressionKeys)].map((k) => ({ [suppressionsTable.partitionKey.name]: k })) }),
     [cTable]: [...new Set(contactKeys)].map((k) => ({ [contactsTable.partitionKey.name]: k })),
   });
   return {
-    suppressions: new Map(
-      (found[sTable] ?? []).map((i) => [i.suppressionKey as string, i as unknown as SuppressionEntry]),
-    ),
+    suppressions:
+      snapshot ??
+      new Map((found[sTable] ?? []).map((i) => [i.suppressionKey as string, i as unknown as SuppressionEntry])),
     contacts: new Map((found[cTable] ?? []).map((i) => [i.suppressionKey as string, fromItem(i)])),
   };
+}
+
+/**
+ * The rows were judged against a snapshot: a suppression recorded since (a hard bounce,
+ * an erasure) may have deleted a contact this list then wrote back. Its deletion is
+ * replayed, as if the list had come first; a suppression that deletes nothing (an
+ * unsubscribe, a STOP) leaves contacts in place anyway, and the send gate reads the
+ * suppressions table itself before every message.
+ */
+async function replayLateSuppressions(before: SuppressionSnapshot, log: typeof logger): Promise<void> {
+  const after = (await snapshotSuppressions(Number.POSITIVE_INFINITY)) as SuppressionSnapshot;
+  for (const [suppressionKey, entry] of after) {
+    // a key already suppressed at the snapshot had its rows rejected: nothing was written for it
+    if (before.has(suppressionKey) || !suppressionRemovesContact(entry.sources)) continue;
+    const keys = [suppressionKey, ...(await contactKeysWithPhoneKey(suppressionKey))];
+    for (const key of keys) {
+      if (await deleteContact(key)) log.info('contact deleted: suppression recorded during the import', { key });
+    }
+  }
 }
 
 /**
@@ -336,13 +438,6 @@ function canonical(value: unknown): string {
         )
       : v,
   );
-}
-
-/** The report JSON (design.md §3.5), with the decisions streamed in as prepared lines. */
-function reportJson(report: ListReport, decisionLines: string[]): string {
-  const { decisions: _d, ...head } = report;
-  const headJson = JSON.stringify(head);
-  return `${headJson.slice(0, -1)},"decisions":[\n${decisionLines.join(',\n')}\n]}\n`;
 }
 
 async function finishWithoutRows(

@@ -19,7 +19,7 @@ import { ttlEpochSeconds } from '#domain/retention';
 import type { Settings } from '#schemas/settings';
 import { contactsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { backoff, batchGet, batchPut } from './dynamo-batch.ts';
+import { BatchWriter, backoff, batchGet, batchPut } from './dynamo-batch.ts';
 
 export const EXPIRY_SHARDS = 8;
 
@@ -83,6 +83,20 @@ export async function putNewContacts(contacts: readonly Contact[], settings: Set
     contacts.map((c) => toItem(c, settings) as unknown as Record<string, unknown>),
     concurrency,
   );
+}
+
+/**
+ * A write pipe for new contacts (see BatchWriter): batches of several producers share
+ * `concurrency` BatchWriteItem requests in flight.
+ */
+export function newContactsWriter(
+  settings: Settings,
+  concurrency = 16,
+): { write(contacts: readonly Contact[]): Promise<void> } {
+  const writer = new BatchWriter(contactsTableName(), concurrency);
+  return {
+    write: (contacts) => writer.write(contacts.map((c) => toItem(c, settings) as unknown as Record<string, unknown>)),
+  };
 }
 
 /**

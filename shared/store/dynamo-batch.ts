@@ -96,6 +96,60 @@ export async function batchPut(table: string, items: readonly Item[], concurrenc
   });
 }
 
+/**
+ * One table's write pipe: items handed in by several producers are written 25 a
+ * BatchWriteItem with up to `concurrency` requests in flight, whoever they came from, so
+ * the table is kept busy while the producers read and decide. `write(items)` resolves
+ * when those items are stored; a failed request fails the writes it carried and every
+ * later one (the caller stops; nothing is lost silently).
+ */
+export class BatchWriter {
+  private queue: { item: Item; done: () => void; failed: (error: unknown) => void }[] = [];
+  private inFlight = 0;
+  private error: unknown;
+
+  constructor(
+    private readonly table: string,
+    private readonly concurrency = 16,
+  ) {}
+
+  write(items: readonly Item[]): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    const written = items.map((item) => new Promise<void>((done, failed) => this.queue.push({ item, done, failed })));
+    this.pump();
+    return Promise.all(written).then(() => undefined);
+  }
+
+  /**
+   * Starts requests while there is room. A short tail waits for more items while other
+   * requests are in flight (one of them ending calls this again), and goes alone once
+   * the pipe is idle: requests stay full, and the last items are never stranded.
+   */
+  private pump(): void {
+    while (this.inFlight < this.concurrency && this.queue.length > 0) {
+      if (this.queue.length < 25 && this.inFlight > 0) return;
+      const part = this.queue.splice(0, 25);
+      this.inFlight++;
+      batchPut(
+        this.table,
+        part.map((p) => p.item),
+        1,
+      ).then(
+        () => {
+          this.inFlight--;
+          for (const p of part) p.done();
+          this.pump();
+        },
+        (error: unknown) => {
+          this.inFlight--;
+          this.error ??= error;
+          for (const p of [...part, ...this.queue.splice(0)]) p.failed(this.error);
+        },
+      );
+    }
+  }
+}
+
 /** Every item of a table, page by page (operator views and tests; never on a hot path). */
 export async function scanAllItems(table: string): Promise<Item[]> {
   const items: Item[] = [];

@@ -3,7 +3,8 @@
  * campaigns, and streaming reads/writes.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { bucketDefinition } from '#shared/resources';
@@ -57,10 +58,15 @@ export async function objectBytes(key: string): Promise<Buffer> {
 }
 
 /** SHA-256 (hex) of an object's bytes, streamed. */
-export async function objectSha256(key: string): Promise<string> {
+/** The SHA-256 (hex) of an object's bytes, and how many there are. */
+export async function objectSha256(key: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
-  for await (const chunk of await objectStream(key)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  let bytes = 0;
+  for await (const chunk of await objectStream(key)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 export async function objectExists(key: string): Promise<boolean> {
@@ -93,4 +99,48 @@ export async function uploadStream(
   });
   if (onProgress) upload.on('httpUploadProgress', (p) => onProgress(p.loaded ?? 0));
   await upload.done();
+}
+
+/** An object written piece by piece (see `objectWriter`). */
+export interface ObjectWriter {
+  /** appends text; resolves when the pipe can take more (back-pressure) */
+  write(text: string): Promise<void>;
+  /** completes the object: it appears whole, or not at all */
+  end(): Promise<void>;
+  /** gives up: no object (a half-written report must not be taken for a whole one) */
+  abort(): Promise<void>;
+}
+
+/**
+ * Streams an object to S3 as it is produced (multipart in 5 MB parts, one in flight):
+ * a report of a million rows never sits whole in memory.
+ */
+export function objectWriter(key: string, contentType: string): ObjectWriter {
+  const body = new PassThrough();
+  const upload = new Upload({
+    client: s3Client(),
+    params: { Bucket: bucketName(), Key: key, Body: body, ContentType: contentType },
+    queueSize: 1,
+    partSize: 5 * 1024 * 1024,
+  });
+  const done = upload.done();
+  // a failure is reported by end() or the next write(), not as an unhandled rejection
+  let failure: unknown;
+  done.catch((error: unknown) => {
+    failure ??= error;
+  });
+  return {
+    async write(text) {
+      if (failure) throw failure;
+      if (!body.write(text)) await Promise.race([once(body, 'drain'), done]);
+    },
+    async end() {
+      body.end();
+      await done;
+    },
+    async abort() {
+      await upload.abort().catch(() => undefined);
+      body.destroy();
+    },
+  };
 }

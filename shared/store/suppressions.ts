@@ -2,7 +2,7 @@
  * The opposition store (rules.md §8): one item per suppression key, email and phone
  * alike. Entries are never deleted, by the purge or by an erasure (rules.md §0.3).
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, type ScanCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel, SuppressionReason } from '#domain/reasons';
 import { suppressionsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
@@ -64,6 +64,40 @@ export async function lookupSuppressions(keys: readonly string[]): Promise<Map<s
   return new Map(
     (found[table] ?? []).map((item) => [item.suppressionKey as string, item as unknown as SuppressionEntry]),
   );
+}
+
+/** Every suppression at one moment: key → what a row check needs (reason) and what a replay needs (sources). */
+export type SuppressionSnapshot = Map<string, Pick<SuppressionEntry, 'reason' | 'sources'>>;
+
+/**
+ * The whole suppressions table, read with a consistent Scan, when it holds at most
+ * `limit` keys; `undefined` when it holds more (the caller looks keys up instead). For a
+ * big list and a table of modest size this reads far less than a look-up per row: an
+ * item is ≈ 200 bytes, so a Scan reads ≈ 20 suppressions per RCU where BatchGetItem
+ * spends ≥ ½ RCU per key, found or not.
+ */
+export async function snapshotSuppressions(limit: number): Promise<SuppressionSnapshot | undefined> {
+  const snapshot: SuppressionSnapshot = new Map();
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out: ScanCommandOutput = await documentClient().send(
+      new ScanCommand({
+        TableName: suppressionsTableName(),
+        ProjectionExpression: 'suppressionKey, reason, sources',
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      snapshot.set(item.suppressionKey as string, {
+        reason: item.reason as SuppressionReason,
+        sources: (item.sources as SuppressionSource[] | undefined) ?? [],
+      });
+    }
+    if (snapshot.size > limit) return undefined;
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return snapshot;
 }
 
 /**

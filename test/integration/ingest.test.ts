@@ -12,7 +12,7 @@ import { ingestListOnce } from '#shared/flows/ingest-once';
 import { contactsTableName, getContact, updateContact } from '#store/contacts';
 import { scanAllItems } from '#store/dynamo-batch';
 import { getList } from '#store/lists';
-import { objectBytes, objectKeys } from '#store/objects';
+import { objectBytes, objectExists, objectKeys } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
 import { putSuppression } from '#store/suppressions';
 import type { ProvisionedNames } from '../../cli/local/provision.ts';
@@ -138,6 +138,9 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
         },
       }),
     ).rejects.toThrow('injected crash');
+    // the report streams to S3 as rows are decided: a run that failed leaves none, not half of one
+    expect(await objectExists(objectKeys.report('salon-crash'))).toBe(false);
+    expect(await objectExists(objectKeys.rejected('salon-crash'))).toBe(false);
     const partial = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'salon-crash');
     expect(partial.length).toBeGreaterThan(0);
     expect(partial.length).toBeLessThan(3000);
@@ -196,6 +199,85 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     const merged = await getContact(k);
     expect(merged?.expiresAt).toBe(extended);
     expect(merged?.listIds).toEqual(expect.arrayContaining(['merge-a', 'merge-b']));
+  });
+
+  describe.each(['snapshot', 'look-ups'] as const)('oppositions checked by %s (rules.md §4 R3)', (mode) => {
+    it('a stored opposition (email or phone key) or bounce rejects the row; nothing is written for it', async () => {
+      const listId = `r3-${mode}`;
+      const data = Buffer.from(
+        [
+          'email;phone;job_title',
+          `ok.${mode}@forge-olivier.fr;;Acheteur`,
+          `opposed.${mode}@forge-olivier.fr;;Acheteur`,
+          `bounced.${mode}@forge-olivier.fr;;Acheteur`,
+          `stop.${mode}@forge-olivier.fr;06 44 55 66 ${mode === 'snapshot' ? '01' : '02'};Acheteur`,
+          '',
+        ].join('\n'),
+      );
+      const { phoneSuppressionKey } = await import('#domain/keys');
+      const suppressed = [
+        { key: emailSuppressionKey(`opposed.${mode}@forge-olivier.fr`, secret), reason: 'OPPOSED' as const },
+        { key: emailSuppressionKey(`bounced.${mode}@forge-olivier.fr`, secret), reason: 'BOUNCED' as const },
+        {
+          key: phoneSuppressionKey(`+3364455660${mode === 'snapshot' ? '1' : '2'}`, secret),
+          reason: 'OPPOSED' as const,
+        },
+      ];
+      for (const { key, reason } of suppressed) {
+        await putSuppression({
+          suppressionKey: key as string,
+          reason,
+          source: reason === 'BOUNCED' ? 'hard-bounce' : 'sms-stop',
+          at: new Date('2026-01-01T00:00:00Z'),
+        });
+      }
+      const key = await uploadList(tradeShowManifest(listId, data, { channels: ['email', 'sms'] }), data);
+      const result = await ingestListOnce(key, defaultSettings, now, { suppressionCheck: mode });
+      expect(result.byReason).toEqual({ OPPOSED: 2, BOUNCED: 1 });
+      const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
+      expect(stored.map((c) => c.suppressionKey)).toEqual([emailSuppressionKey(`ok.${mode}@forge-olivier.fr`, secret)]);
+    });
+
+    it('a hard bounce or an erasure recorded during the import: the contact it deleted stays deleted', async () => {
+      const listId = `late-${mode}`;
+      const rows = ['email;company;job_title'];
+      for (let i = 0; i < 3000; i++) rows.push(`late${i}.${mode}@societe-${i % 7}.fr;Societe ${i % 7};Acheteur`);
+      const data = Buffer.from(`${rows.join('\n')}\n`);
+      const key = await uploadList(tradeShowManifest(listId, data), data);
+      const keyOf = (i: number) => emailSuppressionKey(`late${i}.${mode}@societe-${i % 7}.fr`, secret) as string;
+      const { deleteContact } = await import('#store/contacts');
+      let recorded = false;
+      await ingestListOnce(key, defaultSettings, now, {
+        suppressionCheck: mode,
+        onProgress: async (done) => {
+          if (recorded || done < 250) return;
+          recorded = true;
+          // what the SES flow and an erasure do: suppress, then delete the contact (row 1: written
+          // already; row 2,901: not read yet, ≥ 8 batches of 250 later), and an unsubscribe,
+          // which leaves the contact
+          for (const [i, source] of [
+            [0, 'hard-bounce'],
+            [2900, 'erasure'],
+            [1, 'one-click'],
+          ] as const) {
+            await putSuppression({
+              suppressionKey: keyOf(i),
+              reason: source === 'hard-bounce' ? 'BOUNCED' : 'OPPOSED',
+              source,
+              at: now,
+            });
+            if (source !== 'one-click') await deleteContact(keyOf(i));
+          }
+        },
+      });
+      expect(recorded).toBe(true);
+      expect(await getContact(keyOf(0))).toBeUndefined();
+      expect(await getContact(keyOf(2900))).toBeUndefined();
+      expect(await getContact(keyOf(1))).toBeDefined();
+      expect(await getContact(keyOf(2999))).toBeDefined();
+      const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
+      expect(stored).toHaveLength(2998);
+    });
   });
 
   it('logs list ids, counts and keys, never an address or a phone number', async () => {
