@@ -22,6 +22,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Contact } from '#domain/contact';
 import { defaultSettings } from '#schemas/settings';
 import { WRITE_REQUESTS_IN_FLIGHT } from '#shared/flows/ingest-list';
@@ -29,6 +31,7 @@ import { ingestListOnce } from '#shared/flows/ingest-once';
 import { contactsTableName, toItem } from '#store/contacts';
 import { batchGet, batchPut, chunk, inParallel } from '#store/dynamo-batch';
 import { objectBytes, objectKeys, putObject, uploadStream } from '#store/objects';
+import { snapshotSuppressions, suppressionsTableName } from '#store/suppressions';
 import { generateList } from './generate-list.ts';
 import { benchRows, measure, ownCpuSeconds, peakRssMb, reportBench, rssMb, startBenchEmulators } from './support.ts';
 
@@ -250,6 +253,28 @@ try {
       peakRssMb: ingest.peakRssMb,
     })}\n`,
   );
+
+  // What the snapshot of rules.md §4 R3 costs at its cap: 50,000 suppressions read whole.
+  const suppressionItems = Array.from({ length: 50_000 }, (_, i) => ({
+    suppressionKey: createHash('sha256').update(`s${i}`).digest('hex'),
+    reason: i % 10 === 0 ? 'BOUNCED' : 'OPPOSED',
+    sources: [i % 10 === 0 ? 'hard-bounce' : 'one-click'],
+    channel: 'email',
+    at: '2026-01-01T00:00:00.000Z',
+  }));
+  await batchPut(suppressionsTableName(), suppressionItems, WRITE_CONCURRENCY);
+  suppressionItems.length = 0;
+  // the heap the snapshot holds: live heap after a full collection, with and without it
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  await measure('suppressions-snapshot', async () => {
+    const snapshot = await snapshotSuppressions(Number.POSITIVE_INFINITY);
+    gc();
+    const heldMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+    return { rows: snapshot?.size ?? 0, heapHeldMb: Math.round(heldMb * 10) / 10 };
+  });
 } finally {
   await emulators.stop();
 }

@@ -7,6 +7,7 @@ import {
   decideSesEvent,
   isStopText,
   type SesEventAction,
+  suppressionRemovesContact,
 } from '#domain/events';
 import { emailSuppressionKey, phoneSuppressionKey } from '#domain/keys';
 import { readSesMessage, SesMessageInvalid } from '#schemas/ses-events';
@@ -332,5 +333,22 @@ describe('decideInboundSms', () => {
   it('another text, or an unreadable number, calls for nothing', () => {
     expect(decideInboundSms({ originationNumber: '+33612345678', messageBody: 'Merci' }, ctx)).toBeUndefined();
     expect(decideInboundSms({ originationNumber: 'not a number', messageBody: 'STOP' }, ctx)).toBeUndefined();
+  });
+});
+
+describe('suppressionRemovesContact: which suppressions a list judged before them replays (rules.md §8, §9)', () => {
+  it.each([
+    [['hard-bounce'], true],
+    [['soft-bounces'], true],
+    [['erasure'], true],
+    [['one-click', 'hard-bounce'], true],
+    [['one-click'], false],
+    [['unsubscribe-link'], false],
+    [['sms-stop'], false],
+    [['complaint'], false],
+    [['ses-subscription'], false],
+    [[], false],
+  ])('%j → %s', (sources, removes) => {
+    expect(suppressionRemovesContact(sources)).toBe(removes);
   });
 });
