@@ -47,7 +47,8 @@ export class Ingestion extends Construct {
       memorySize: 1769,
     })
       .useTable(contactsTable, 'readWrite')
-      .useTable(suppressionsTable, 'read')
+      // scan: the whole table is read once per list when it is small (rules.md §4 R3 snapshot)
+      .useTable(suppressionsTable, 'read', { scan: true })
       .useTable(listsTable, 'readWrite')
       .useTable(idempotencyTable, 'readWrite')
       .useTable(ledgerTable, 'readWrite')

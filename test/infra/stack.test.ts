@@ -543,6 +543,14 @@ describe('IAM: least privilege', () => {
     expect(grants).toHaveLength(2);
   });
 
+  it('ingest-list may Scan the suppressions table (its R3 snapshot), and no other table', () => {
+    const statements = statementsOf(logicalId(stack.ingestion.handler.role));
+    const scans = statements.filter((s) => actionsOf([s]).includes('dynamodb:Scan'));
+    expect(scans).toHaveLength(1);
+    expect(JSON.stringify(scans[0]?.Resource)).toContain(logicalId(stack.storage.table(suppressionsTable)));
+    expect(JSON.stringify(scans[0]?.Resource)).not.toContain(logicalId(stack.storage.table(contactsTable)));
+  });
+
   it('send-message: SES SendEmail on the sending identity and configuration set only', () => {
     const statements = statementsOf(logicalId(stack.sending.sendMessage.role));
     const ses = statements.find((s) => actionsOf([s]).includes('ses:SendEmail'));
