@@ -1,7 +1,8 @@
 /**
- * Ingesting one uploaded list (issue 4): manifest → checksum → stream the file through
- * the rules engine → oppositions looked up in batches → contacts written in batches
- * (merged with those already stored) → reports and the list item.
+ * Ingesting one uploaded list (issue 4): manifest → checksum → oppositions (a snapshot of
+ * the table, or looked up batch by batch) → the file streamed through the rules engine,
+ * in file order → the accepted contacts looked up and written in batches (merged with
+ * those already stored) → reports (streamed) and the list item.
  *
  * Every legal decision is the rules engine's (shared/domain); this module only moves
  * data between S3, DynamoDB and the domain, in batches.
@@ -20,18 +21,16 @@ import { type Manifest, manifestSchema } from '#schemas/manifest';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
 import { logger } from '#shared/powertools';
-import { contactsTable, suppressionsTable } from '#shared/resources';
 import {
   type ContactItem,
-  contactsTableName,
   deleteContact,
-  fromItem,
   getContact,
+  getContacts,
   newContactsWriter,
   putContactIfVersion,
 } from '#store/contacts';
 import { contactKeysWithPhoneKey } from '#store/dsr-reads';
-import { batchGet, chunk } from '#store/dynamo-batch';
+import { chunk } from '#store/dynamo-batch';
 import { appendLedgerEntries } from '#store/ledger';
 import { getList, type ListItem, putList } from '#store/lists';
 import {
@@ -44,12 +43,7 @@ import {
   putObject,
 } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
-import {
-  type SuppressionEntry,
-  type SuppressionSnapshot,
-  snapshotSuppressions,
-  suppressionsTableName,
-} from '#store/suppressions';
+import { lookupSuppressions, type SuppressionSnapshot, snapshotSuppressions } from '#store/suppressions';
 
 /** Rows judged together: one round of look-ups (≤ 100 keys per BatchGetItem). */
 const BATCH_ROWS = 250;
@@ -187,14 +181,12 @@ export async function ingestList(
     if (!buffer.length) return;
     const rows = buffer;
     buffer = [];
-    const lookups = lookUp(
-      snapshot,
-      rows.flatMap((r) => (r.ok ? r.prepared.suppressionKeys : []) as string[]),
-      rows.flatMap((r) => (r.ok && r.prepared.suppressionKeys[0] ? [r.prepared.suppressionKeys[0]] : [])),
-    );
+    const suppressions: Promise<SuppressionsOfBatch> = snapshot
+      ? Promise.resolve(snapshot)
+      : lookupSuppressions(rows.flatMap((r) => (r.ok ? r.prepared.suppressionKeys : [])));
     // Decisions are taken in file order (DUPLICATE: the first row wins); look-ups and
     // writes of the next batches overlap with this one.
-    pending.push(lookups.then(async (found) => [await judgeBatch(rows, found), rows.length] as [number, number]));
+    pending.push(suppressions.then(async (found) => [await judgeBatch(rows, found), rows.length] as [number, number]));
     if (pending.length >= IN_FLIGHT) await settleOne();
   };
   let rowsDone = 0;
@@ -211,7 +203,7 @@ export async function ingestList(
       | { ok: true; prepared: PreparedRow; cells: string[] }
       | { ok: false; line: number; detail: string; cells: string[] }
     )[],
-    found: { suppressions: ReadonlyMap<string, { reason: SuppressionReason }>; contacts: Map<string, ContactItem> },
+    suppressions: SuppressionsOfBatch,
   ): Promise<number> => {
     // keep decisions strictly in file order across overlapping batches
     const previous = chain;
@@ -220,8 +212,7 @@ export async function ingestList(
       release = r;
     });
     await previous;
-    const fresh: Contact[] = [];
-    const merges: { incoming: Contact; stored: ContactItem }[] = [];
+    const accepted: Contact[] = [];
     const imported: { k: string; consent?: string }[] = [];
     let decisionsText = '';
     let rejectedText = '';
@@ -232,7 +223,7 @@ export async function ingestList(
           decision = judge.malformed(r.line, r.detail);
         } else {
           // rules.md §4 R3: any of the row's keys (email or phone) on the store; an opposition outranks a bounce
-          const reasons = r.prepared.suppressionKeys.map((k) => found.suppressions.get(k)?.reason);
+          const reasons = r.prepared.suppressionKeys.map((k) => suppressions.get(k)?.reason);
           const suppression: SuppressionReason | undefined = reasons.includes('OPPOSED')
             ? 'OPPOSED'
             : reasons.includes('BOUNCED')
@@ -241,9 +232,7 @@ export async function ingestList(
           const out = judge.decide(r.prepared, suppression);
           decision = out.decision;
           if (out.contact) {
-            const stored = found.contacts.get(out.contact.suppressionKey);
-            if (stored) merges.push({ incoming: out.contact, stored });
-            else fresh.push(out.contact);
+            accepted.push(out.contact);
             imported.push({
               k: out.contact.suppressionKey,
               consent: out.contact.consent ? consentProofDigest(out.contact.consent) : undefined,
@@ -260,7 +249,20 @@ export async function ingestList(
     } finally {
       release();
     }
-    const merged = Promise.all(merges.map(({ incoming, stored }) => mergeInto(stored, incoming, settings)));
+    // Only accepted rows are looked up in the contacts table: merging needs the stored one,
+    // and a contact another list wrote a moment ago must be seen (consistent read), or a
+    // BatchWriteItem would overwrite it
+    const stored = await getContacts(
+      accepted.map((c) => c.suppressionKey),
+      { consistent: true },
+    );
+    const fresh = accepted.filter((c) => !stored.has(c.suppressionKey));
+    const merged = Promise.all(
+      accepted.flatMap((c) => {
+        const current = stored.get(c.suppressionKey);
+        return current ? [mergeInto(current, c, settings)] : [];
+      }),
+    );
     await writer.write(fresh);
     const written = fresh.length + (await merged).filter(Boolean).length;
     // the evidence follows the writes it vouches for (a crash in between: the retry writes it)
@@ -364,30 +366,8 @@ function importEvidence(listId: string, now: Date) {
   };
 }
 
-/**
- * One BatchGetItem round for a batch: its contacts, and its suppression keys unless the
- * whole table's snapshot answers for them.
- */
-async function lookUp(
-  snapshot: SuppressionSnapshot | undefined,
-  suppressionKeys: string[],
-  contactKeys: string[],
-): Promise<{ suppressions: ReadonlyMap<string, { reason: SuppressionReason }>; contacts: Map<string, ContactItem> }> {
-  const sTable = suppressionsTableName();
-  const cTable = contactsTableName();
-  const found = await batchGet({
-    ...(snapshot
-      ? {}
-      : { [sTable]: [...new Set(suppressionKeys)].map((k) => ({ [suppressionsTable.partitionKey.name]: k })) }),
-    [cTable]: [...new Set(contactKeys)].map((k) => ({ [contactsTable.partitionKey.name]: k })),
-  });
-  return {
-    suppressions:
-      snapshot ??
-      new Map((found[sTable] ?? []).map((i) => [i.suppressionKey as string, i as unknown as SuppressionEntry])),
-    contacts: new Map((found[cTable] ?? []).map((i) => [i.suppressionKey as string, fromItem(i)])),
-  };
-}
+/** What a batch's rows are checked against (rules.md §4 R3): the snapshot, or what its look-ups found. */
+type SuppressionsOfBatch = ReadonlyMap<string, { reason: SuppressionReason }>;
 
 /**
  * The rows were judged against a snapshot: a suppression recorded since (a hard bounce,

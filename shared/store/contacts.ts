@@ -69,10 +69,22 @@ export async function getContact(suppressionKey: string): Promise<ContactItem | 
   return out.Item ? fromItem(out.Item) : undefined;
 }
 
-/** Reads many contacts by key with BatchGetItem; the map holds those that exist. */
-export async function getContacts(keys: readonly string[]): Promise<Map<string, ContactItem>> {
+/**
+ * Reads many contacts by key with BatchGetItem; the map holds those that exist.
+ * `consistent`: a contact written a moment ago is seen (an importer deciding between a
+ * blind BatchWriteItem and a merge needs it).
+ */
+export async function getContacts(
+  keys: readonly string[],
+  options: { consistent?: boolean } = {},
+): Promise<Map<string, ContactItem>> {
+  if (keys.length === 0) return new Map();
   const table = contactsTableName();
-  const found = await batchGet({ [table]: [...new Set(keys)].map((suppressionKey) => ({ suppressionKey })) });
+  const found = await batchGet(
+    { [table]: [...new Set(keys)].map((suppressionKey) => ({ suppressionKey })) },
+    undefined,
+    options.consistent,
+  );
   return new Map((found[table] ?? []).map((item) => [item.suppressionKey as string, fromItem(item)]));
 }
 

@@ -48,10 +48,14 @@ export async function inParallel<T, R>(
   return results;
 }
 
-/** Reads items by key from several tables at once (≤ 100 keys a request), retrying unprocessed keys. */
+/**
+ * Reads items by key from several tables at once (≤ 100 keys a request), retrying
+ * unprocessed keys. `consistent`: strongly consistent reads (twice the read units).
+ */
 export async function batchGet(
   requests: Record<string, Key[]>,
   projection?: Record<string, string>,
+  consistent = false,
 ): Promise<Record<string, Item[]>> {
   const found: Record<string, Item[]> = {};
   const pending: { table: string; key: Key }[] = [];
@@ -62,7 +66,11 @@ export async function batchGet(
   await inParallel(chunk(pending, 100), 4, async (part) => {
     let request: BatchGetCommandInput['RequestItems'] = {};
     for (const { table, key } of part) {
-      request[table] ??= { Keys: [], ...(projection?.[table] ? { ProjectionExpression: projection[table] } : {}) };
+      request[table] ??= {
+        Keys: [],
+        ...(projection?.[table] ? { ProjectionExpression: projection[table] } : {}),
+        ...(consistent ? { ConsistentRead: true } : {}),
+      };
       request[table].Keys?.push(key);
     }
     for (let attempt = 0; request && Object.keys(request).length; attempt++) {
