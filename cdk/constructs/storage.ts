@@ -81,10 +81,13 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       // rules.md §5: raw uploads and per-row reports hold personal data, 30 days; older
       // versions go the next day, or versioning would keep what the lifecycle expires.
+      // Parts of a multipart upload never completed (an ingestion killed while its report
+      // streamed, an interrupted `hygiene ingest`) are invisible and would stay: one day.
       lifecycleRules: bucketDefinition.lifecycle.map((rule) => ({
         id: rule.id,
         prefix: rule.prefix,
         expiration: Duration.days(rule.expirationDays),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
         noncurrentVersionExpiration: Duration.days(1),
         expiredObjectDeleteMarker: false,
       })),

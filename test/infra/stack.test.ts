@@ -180,6 +180,13 @@ describe('storage: buckets', () => {
     expect(rules.every((r) => r.ExpirationInDays === 30)).toBe(true);
   });
 
+  it('lists bucket: parts of multipart uploads never completed (a report that stopped streaming) go after a day', () => {
+    const rules = bucket()?.LifecycleConfiguration.Rules as {
+      AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
+    }[];
+    expect(rules.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation)).toEqual([1, 1]);
+  });
+
   it('every bucket refuses requests without TLS', () => {
     for (const [, policy] of ofType('AWS::S3::BucketPolicy')) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
