@@ -57,8 +57,7 @@ export async function objectBytes(key: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** SHA-256 (hex) of an object's bytes, streamed. */
-/** The SHA-256 (hex) of an object's bytes, and how many there are. */
+/** The SHA-256 (hex) of an object's bytes, streamed, and how many there are. */
 export async function objectSha256(key: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;

@@ -83,7 +83,9 @@ export async function snapshotSuppressions(limit: number): Promise<SuppressionSn
     const out: ScanCommandOutput = await documentClient().send(
       new ScanCommand({
         TableName: suppressionsTableName(),
-        ProjectionExpression: 'suppressionKey, reason, sources',
+        // aliases: attribute names never collide with DynamoDB's reserved words this way
+        ProjectionExpression: '#key, #reason, #sources',
+        ExpressionAttributeNames: { '#key': 'suppressionKey', '#reason': 'reason', '#sources': 'sources' },
         ConsistentRead: true,
         ExclusiveStartKey,
       }),
