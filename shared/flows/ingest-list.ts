@@ -31,7 +31,7 @@ import {
 } from '#store/contacts';
 import { contactKeysWithPhoneKey } from '#store/dsr-reads';
 import { chunk } from '#store/dynamo-batch';
-import { appendLedgerEntries } from '#store/ledger';
+import { appendLedgerEntries, ledgerEntriesFor } from '#store/ledger';
 import { getList, type ListItem, putList } from '#store/lists';
 import {
   ObjectMissing,
@@ -169,7 +169,7 @@ export async function ingestList(
   let decided = 0;
   let contactsWritten = 0;
   const writer = newContactsWriter(settings, WRITE_REQUESTS_IN_FLIGHT);
-  const evidence = importEvidence(listId, now);
+  const evidence = importEvidence(listId, now, await evidenceAlreadyWritten(listId));
 
   const { info, batches } = await openList(await objectStream(`${folder}${manifest.dataFile}`), manifest.csv ?? {});
   await reportFile.write(`{"listId":${JSON.stringify(listId)},"decisions":[`);
@@ -213,7 +213,7 @@ export async function ingestList(
     });
     await previous;
     const accepted: Contact[] = [];
-    const imported: { k: string; consent?: string }[] = [];
+    const imported: ImportedContact[] = [];
     let decisionsText = '';
     let rejectedText = '';
     try {
@@ -332,15 +332,32 @@ export async function ingestList(
   };
 }
 
+type ImportedContact = { k: string; consent?: string };
+const evidenceId = (c: ImportedContact) => `${c.k}|${c.consent ?? ''}`;
+
+/**
+ * The import evidence already in the ledger for this list: empty on a first run; after a
+ * failed run, what it wrote, so that its retry does not write it twice.
+ */
+async function evidenceAlreadyWritten(listId: string): Promise<Set<string>> {
+  const written = new Set<string>();
+  for (const entry of await ledgerEntriesFor(listSubject(listId))) {
+    if (entry.type !== 'contact-imported') continue;
+    for (const c of (entry.payload as { contacts?: ImportedContact[] }).contacts ?? []) written.add(evidenceId(c));
+  }
+  return written;
+}
+
 /**
  * The `contact-imported` evidence of a list (rules.md §8): one ledger entry per 100
  * contacts (each key with its consent-proof digest), appended 99 entries a transaction by
- * one writer at a time: concurrent batches would race for the list's chain head.
+ * one writer at a time: concurrent batches would race for the list's chain head. A
+ * contact already evidenced with the same consent proof (`already`) is not written again.
  */
-function importEvidence(listId: string, now: Date) {
-  const waiting: { k: string; consent?: string }[] = [];
+function importEvidence(listId: string, now: Date, already: ReadonlySet<string>) {
+  const waiting: ImportedContact[] = [];
   let appending: Promise<unknown> = Promise.resolve();
-  const append = (contacts: { k: string; consent?: string }[]) => {
+  const append = (contacts: ImportedContact[]) => {
     const entries: LedgerEntryInput[] = chunk(contacts, CONTACTS_PER_LEDGER_ENTRY).map((part) => ({
       type: 'contact-imported',
       at: now.toISOString(),
@@ -353,8 +370,8 @@ function importEvidence(listId: string, now: Date) {
   };
   return {
     /** Queues these contacts' evidence; resolves once it is written if a full run was due. */
-    async add(contacts: { k: string; consent?: string }[]): Promise<void> {
-      waiting.push(...contacts);
+    async add(contacts: ImportedContact[]): Promise<void> {
+      for (const c of contacts) if (!already.has(evidenceId(c))) waiting.push(c);
       const full = CONTACTS_PER_LEDGER_ENTRY * LEDGER_ENTRIES_PER_APPEND;
       while (waiting.length >= full) await append(waiting.splice(0, full));
     },

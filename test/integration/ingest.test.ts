@@ -149,6 +149,13 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     expect(result.contactsWritten).toBe(3000 - partial.length);
     const all = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'salon-crash');
     expect(all).toHaveLength(3000);
+    // the import evidence too: each contact once, though the failed run had written some of it
+    const { ledgerEntriesFor } = await import('#store/ledger');
+    const evidenced = (await ledgerEntriesFor('list#salon-crash'))
+      .filter((e) => e.type === 'contact-imported')
+      .flatMap((e) => (e.payload as { contacts: { k: string }[] }).contacts.map((c) => c.k));
+    expect(evidenced).toHaveLength(3000);
+    expect(new Set(evidenced).size).toBe(3000);
   });
 
   it('a big consent list: its import evidence fits the ledger (one entry per 100 contacts)', async () => {
