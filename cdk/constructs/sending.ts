@@ -66,6 +66,8 @@ export class Sending extends Construct {
       .useTable(contactsTable, 'read', { scan: true })
       .useTable(suppressionsTable, 'read')
       .useTable(sendsTable, 'readWrite')
+      // the import evidence of a list names every contact it brought (audience by list)
+      .useTable(ledgerTable, 'read')
       .useObjects(bucketDefinition.prefixes.campaigns, 'read')
       .useObjects(bucketDefinition.prefixes.reports, 'write')
       .useQueue(SEND_QUEUE_ENV_VAR, this.sendQueue.queue);

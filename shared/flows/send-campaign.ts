@@ -6,18 +6,22 @@
  *
  * Cost: the audience is read by pages (byList query, or a scan without a list filter) and
  * the oppositions of a page in BatchGetItem requests of 100 keys: no read per contact.
+ * Contacts a later list brought again are found through the import evidence of the lists
+ * named (one ledger entry per 100 contacts) and read in BatchGetItem requests of 100.
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
+import { listSubject } from '#domain/ledger';
 import type { RecipientKind, SendReason, SuppressionReason } from '#domain/reasons';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { SendQueueMessage } from '#schemas/send-message';
 import type { Settings } from '#schemas/settings';
 import { sqsClient } from '#store/clients';
-import { allContacts, type ContactItem, contactsOfList } from '#store/contacts';
+import { allContacts, type ContactItem, contactsOfList, getContacts } from '#store/contacts';
 import { backoff, chunk, inParallel } from '#store/dynamo-batch';
+import { streamEntriesAbout } from '#store/ledger';
 import { objectKeys, putObject } from '#store/objects';
 import { putCampaignVersion, recordDeferred, type SendStatus, sendsOfCampaign } from '#store/sends';
 import { lookupSuppressions, type SuppressionEntry } from '#store/suppressions';
@@ -120,15 +124,56 @@ export function sqsEnqueue(queueUrl = process.env.SEND_QUEUE_URL): Enqueue {
   };
 }
 
-/** The contacts of the audience, page by page: the lists named, else every contact. */
-async function* audiencePages(campaign: Campaign): AsyncGenerator<ContactItem[]> {
-  const lists = campaign.audience?.lists;
-  if (lists === undefined) {
+/**
+ * The contacts of the audience, page by page, each once: the lists named, else every
+ * contact. A contact belongs to every list that brought it (`listIds`), but the `byList`
+ * index holds only the last one: so after the index, the import evidence of each list
+ * named (`contact-imported` ledger entries: the keys it brought) yields the contacts a
+ * later list brought again.
+ */
+async function* audiencePages(
+  campaign: Campaign,
+  /** ledger entries read besides the pages yielded (the cost figures count them) */
+  countEvidenceRead: () => void,
+): AsyncGenerator<ContactItem[]> {
+  const named = campaign.audience?.lists;
+  if (named === undefined) {
     yield* allContacts();
     return;
   }
-  // a contact belongs to the list that brought it last (byList index): no duplicates across lists
-  for (const listId of new Set(lists)) yield* contactsOfList(listId);
+  const lists = new Set(named);
+  const seen = new Set<string>();
+  for (const listId of lists) {
+    for await (const page of contactsOfList(listId)) {
+      for (const c of page) seen.add(c.suppressionKey);
+      yield page;
+    }
+  }
+  for (const listId of lists) {
+    let keys: string[] = [];
+    const brought = async (): Promise<ContactItem[]> => {
+      const found = await getContacts(keys);
+      keys = [];
+      // still of this list (not purged, erased and brought back by another list only), and
+      // not already read through the index of a list named
+      return [...found.values()].filter((c) => c.listIds.includes(listId) && !lists.has(c.listId));
+    };
+    for await (const entry of streamEntriesAbout(listSubject(listId))) {
+      countEvidenceRead();
+      if (entry.type !== 'contact-imported') continue;
+      for (const { k } of (entry.payload as { contacts?: { k: string }[] }).contacts ?? []) {
+        if (seen.has(k)) continue;
+        seen.add(k);
+        keys.push(k);
+      }
+      if (keys.length >= 100) {
+        const page = await brought();
+        if (page.length) yield page;
+      }
+    }
+    const page = keys.length ? await brought() : [];
+    if (page.length) yield page;
+  }
 }
 
 /** Pages read ahead by one: the next page is on its way while this one is judged. */
@@ -221,7 +266,11 @@ export async function sendCampaign(
     for (const r of reasons) report.byReason[r] = (report.byReason[r] ?? 0) + 1;
   };
 
-  const pages = readAhead(audiencePages(campaign));
+  const pages = readAhead(
+    audiencePages(campaign, () => {
+      reads.items++;
+    }),
+  );
   for (;;) {
     const next = await timed('waitingForPages', pages.next());
     if (next.done) break;

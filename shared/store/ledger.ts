@@ -232,6 +232,22 @@ async function* queryAll(
 }
 
 /**
+ * The entries about a subject one by one, as the `bySubject` index returns them (by `at`),
+ * page by page: a list's import evidence can run to thousands of entries, never all in
+ * memory at once. Eventually consistent, like `ledgerEntriesFor`.
+ */
+export async function* streamEntriesAbout(subject: string): AsyncGenerator<LedgerEntry> {
+  for await (const item of queryAll({
+    TableName: ledgerTableName(),
+    IndexName: 'bySubject',
+    KeyConditionExpression: 'subject = :subject',
+    ExpressionAttributeValues: { ':subject': subject },
+  })) {
+    yield fromItem(item);
+  }
+}
+
+/**
  * Every entry about a subject (a suppression key or `list#<id>`), oldest first. Through
  * the `bySubject` index: eventually consistent, an entry written a moment ago may be missing.
  */

@@ -558,6 +558,15 @@ describe('IAM: least privilege', () => {
     expect(JSON.stringify(scans[0]?.Resource)).not.toContain(logicalId(stack.storage.table(contactsTable)));
   });
 
+  it('send-campaign reads the ledger (audience by list: the import evidence), and writes none of it', () => {
+    const statements = statementsOf(logicalId(stack.sending.sendCampaign.role));
+    const ledger = statements.filter((s) =>
+      JSON.stringify(s.Resource).includes(logicalId(stack.storage.table(ledgerTable))),
+    );
+    expect(actionsOf(ledger)).toContain('dynamodb:Query');
+    expect(actionsOf(ledger).filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+
   it('send-message: SES SendEmail on the sending identity and configuration set only', () => {
     const statements = statementsOf(logicalId(stack.sending.sendMessage.role));
     const ses = statements.find((s) => actionsOf([s]).includes('ses:SendEmail'));

@@ -11,6 +11,7 @@ import type { SendReason } from '#domain/reasons';
 import { verifyUnsubscribeToken } from '#domain/unsubscribe-token';
 import type { Campaign } from '#schemas/campaign';
 import { type Settings, settingsSchema } from '#schemas/settings';
+import { ingestListOnce } from '#shared/flows/ingest-once';
 import { recordSuppression } from '#shared/flows/oppositions';
 import { type CampaignReport, type QueuedSend, sendCampaign } from '#shared/flows/send-campaign';
 import { sendBatch } from '#shared/flows/send-message';
@@ -23,6 +24,7 @@ import { getSend } from '#store/sends';
 import { LocalSmsOutbox } from '#store/sms';
 import { processSendQueue } from '../../functions/send-message/handler.ts';
 import { useEmulators } from '../support/emulators.ts';
+import { tradeShowManifest, uploadList } from '../support/lists.ts';
 import { type CapturedLogs, captureLogs, PERSONAL_DATA } from '../support/logs.ts';
 
 // a Friday, 11:00 in Paris: inside the SMS window
@@ -671,6 +673,36 @@ describe('hygiene send', () => {
     expect(await send([refused, '--json', '--now', now.toISOString()])).toBe(1);
     const json = JSON.parse(logs.text().slice(mark).trim().split('\n').pop() as string);
     expect(json).toMatchObject({ status: 'rejected', reasons: ['PURPOSE_INCOMPATIBLE'] });
+  });
+});
+
+describe('audience by list: every list that brought a contact', () => {
+  it('a contact another list brought again stays in the audience of the first one, counted once', async () => {
+    const first = `premier-${run}`;
+    const second = `second-${run}`;
+    const both = `both.${run}@btp-durand.fr`;
+    const only = `only.${run}@btp-durand.fr`;
+    const ingest = async (listId: string, emails: string[]) => {
+      const data = Buffer.from(`email;job_title\n${emails.map((e) => `${e};Responsable achats`).join('\n')}\n`);
+      await ingestListOnce(await uploadList(tradeShowManifest(listId, data), data), settings, now);
+    };
+    await ingest(first, [both, only]);
+    await ingest(second, [both]);
+    const keyOf = (email: string) => emailSuppressionKey(email, secrets.suppressionKeySecret) as string;
+    // the index holds the last list only
+    expect((await getContact(keyOf(both)))?.listId).toBe(second);
+
+    const audienceOf = async (campaignId: string, lists: string[]) => {
+      const { report } = await sendCampaign(emailCampaign(campaignId, lists), {
+        now,
+        settings,
+        enqueue: capturingQueue().enqueue,
+      });
+      return report.decisions.map((d) => d.suppressionKey).sort();
+    };
+    expect(await audienceOf(`first-${run}`, [first])).toEqual([keyOf(both), keyOf(only)].sort());
+    expect(await audienceOf(`second-${run}`, [second])).toEqual([keyOf(both)]);
+    expect(await audienceOf(`union-${run}`, [first, second])).toEqual([keyOf(both), keyOf(only)].sort());
   });
 });
 
