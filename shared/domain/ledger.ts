@@ -121,6 +121,22 @@ export function jsonDigest(value: unknown): string {
   return sha256Hex(canonicalJson(value));
 }
 
+/** One contact a `contact-imported` entry names: its key, and its consent-proof digest. */
+export interface ImportedContact {
+  k: string;
+  consent?: string;
+}
+
+/**
+ * The contacts a `contact-imported` entry names (payload `{ listId, contacts }`); none for
+ * any other entry. The import evidence of a list is also the list of whom it brought.
+ */
+export function importedContactsOf(entry: Pick<LedgerEntryInput, 'type' | 'payload'>): ImportedContact[] {
+  if (entry.type !== 'contact-imported') return [];
+  const contacts = (entry.payload as { contacts?: unknown }).contacts;
+  return Array.isArray(contacts) ? (contacts as ImportedContact[]) : [];
+}
+
 /** Digest of a consent proof, as a `contact-imported` entry records it (rules.md §4 R7). */
 export function consentProofDigest(proof: ConsentProof): string {
   return jsonDigest(proof);

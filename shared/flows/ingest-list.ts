@@ -12,7 +12,14 @@ import { openList } from '#csv/read-list';
 import { neutraliseCsvCell, toCsvLine } from '#csv/write-csv';
 import type { Contact, ListReport, RowDecision } from '#domain/contact';
 import { suppressionRemovesContact } from '#domain/events';
-import { consentProofDigest, type LedgerEntryInput, listSubject, manifestDigest } from '#domain/ledger';
+import {
+  consentProofDigest,
+  type ImportedContact,
+  importedContactsOf,
+  type LedgerEntryInput,
+  listSubject,
+  manifestDigest,
+} from '#domain/ledger';
 import { emptyListReport, ListJudge, type PreparedRow } from '#domain/list-judge';
 import { mergeContact } from '#domain/merge';
 import { judgeManifest } from '#domain/provenance';
@@ -332,7 +339,6 @@ export async function ingestList(
   };
 }
 
-type ImportedContact = { k: string; consent?: string };
 const evidenceId = (c: ImportedContact) => `${c.k}|${c.consent ?? ''}`;
 
 /**
@@ -342,8 +348,7 @@ const evidenceId = (c: ImportedContact) => `${c.k}|${c.consent ?? ''}`;
 async function evidenceAlreadyWritten(listId: string): Promise<Set<string>> {
   const written = new Set<string>();
   for (const entry of await ledgerEntriesFor(listSubject(listId))) {
-    if (entry.type !== 'contact-imported') continue;
-    for (const c of (entry.payload as { contacts?: ImportedContact[] }).contacts ?? []) written.add(evidenceId(c));
+    for (const c of importedContactsOf(entry)) written.add(evidenceId(c));
   }
   return written;
 }

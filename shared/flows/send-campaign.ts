@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
-import { listSubject } from '#domain/ledger';
+import { importedContactsOf, listSubject } from '#domain/ledger';
 import type { RecipientKind, SendReason, SuppressionReason } from '#domain/reasons';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
@@ -160,8 +160,7 @@ async function* audiencePages(
     };
     for await (const entry of streamEntriesAbout(listSubject(listId))) {
       countEvidenceRead();
-      if (entry.type !== 'contact-imported') continue;
-      for (const { k } of (entry.payload as { contacts?: { k: string }[] }).contacts ?? []) {
+      for (const { k } of importedContactsOf(entry)) {
         if (seen.has(k)) continue;
         seen.add(k);
         keys.push(k);

@@ -12,6 +12,7 @@ import {
   digestKey,
   entryHash,
   GENESIS_HASH,
+  importedContactsOf,
   LEDGER_CHAINS,
   type LedgerEntry,
   type LedgerEntryInput,
@@ -282,5 +283,18 @@ describe('normaliseLedgerInput: no personal data in the ledger (rules.md §8)', 
 
   it('drops undefined members, as they would be stored', () => {
     expect(normaliseLedgerInput({ ...input(1), payload: { a: 1, b: undefined } }).payload).toEqual({ a: 1 });
+  });
+});
+
+describe('importedContactsOf: whom a contact-imported entry names', () => {
+  it.each([
+    [
+      { type: 'contact-imported', payload: { listId: 'l', contacts: [{ k: 'a', consent: 'd' }, { k: 'b' }] } },
+      ['a', 'b'],
+    ],
+    [{ type: 'contact-imported', payload: { listId: 'l' } }, []],
+    [{ type: 'opposition-recorded', payload: { contacts: [{ k: 'a' }] } }, []],
+  ] as const)('%j → %j', (entry, keys) => {
+    expect(importedContactsOf(entry as never).map((c) => c.k)).toEqual(keys);
   });
 });
