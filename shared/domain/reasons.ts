@@ -69,4 +69,16 @@ export type Channel = (typeof CHANNELS)[number];
 /** What a suppression entry records (rules.md §8): a person's "no", or an address that bounces. */
 export type SuppressionReason = 'OPPOSED' | 'BOUNCED';
 
+/**
+ * What the opposition store says of a person over all their keys (email and phone):
+ * any key suppressed counts, whatever the channel (rules.md §0.1, §4 R3), and the
+ * person's own "no" outranks a bounce.
+ */
+export function strongestSuppression(
+  reasons: readonly (SuppressionReason | undefined)[],
+): SuppressionReason | undefined {
+  if (reasons.includes('OPPOSED')) return 'OPPOSED';
+  return reasons.includes('BOUNCED') ? 'BOUNCED' : undefined;
+}
+
 export type ReasonCode = ListReason | RowReason | SendReason;

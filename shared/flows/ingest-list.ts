@@ -23,7 +23,7 @@ import {
 import { emptyListReport, ListJudge, type PreparedRow } from '#domain/list-judge';
 import { mergeContact } from '#domain/merge';
 import { judgeManifest } from '#domain/provenance';
-import type { ListReason, SuppressionReason } from '#domain/reasons';
+import { type ListReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
 import { type Manifest, manifestSchema } from '#schemas/manifest';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
@@ -229,13 +229,7 @@ export async function ingestList(
         if (!r.ok) {
           decision = judge.malformed(r.line, r.detail);
         } else {
-          // rules.md §4 R3: any of the row's keys (email or phone) on the store; an opposition outranks a bounce
-          const reasons = r.prepared.suppressionKeys.map((k) => suppressions.get(k)?.reason);
-          const suppression: SuppressionReason | undefined = reasons.includes('OPPOSED')
-            ? 'OPPOSED'
-            : reasons.includes('BOUNCED')
-              ? 'BOUNCED'
-              : undefined;
+          const suppression = strongestSuppression(r.prepared.suppressionKeys.map((k) => suppressions.get(k)?.reason));
           const out = judge.decide(r.prepared, suppression);
           decision = out.decision;
           if (out.contact) {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
 import { importedContactsOf, listSubject } from '#domain/ledger';
-import type { RecipientKind, SendReason, SuppressionReason } from '#domain/reasons';
+import { type RecipientKind, type SendReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { SendQueueMessage } from '#schemas/send-message';
@@ -186,15 +186,11 @@ async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
   }
 }
 
-/**
- * What the opposition store holds for a contact, over all its keys (email and phone):
- * the person's "no" outranks a bounce. rules.md §0.1: any key suppressed counts, whatever
- * the channel of the campaign.
- */
+/** What the opposition store holds for a contact, over all its keys (email and phone). */
 function suppressionOf(contact: ContactItem, found: Map<string, SuppressionEntry>): SuppressionReason | undefined {
-  const entries = [contact.suppressionKey, contact.phoneKey].flatMap((k) => (k && found.get(k) ? [found.get(k)] : []));
-  if (entries.some((e) => e?.reason === 'OPPOSED')) return 'OPPOSED';
-  return entries.length > 0 ? 'BOUNCED' : undefined;
+  return strongestSuppression(
+    [contact.suppressionKey, contact.phoneKey].map((k) => (k ? found.get(k)?.reason : undefined)),
+  );
 }
 
 /** rules.md §6 FREQ_CAP: messages sent to the contact within the cap's window (kept on the contact by the sender). */

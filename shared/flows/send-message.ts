@@ -9,7 +9,7 @@ import type { Contact } from '#domain/contact';
 import { needsSourceNotice, renderEmail, renderSms } from '#domain/content';
 import { gateContact, judgeCampaign } from '#domain/gate';
 import type { LedgerEntryInput } from '#domain/ledger';
-import type { SendReason, SuppressionReason } from '#domain/reasons';
+import { type SendReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
 import { createUnsubscribeToken, unsubscribeUrl } from '#domain/unsubscribe-token';
 import type { Campaign } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
@@ -101,8 +101,7 @@ async function suppressionNow(contact: Contact): Promise<SuppressionReason | und
   const entries = await Promise.all(
     [contact.suppressionKey, contact.phoneKey].filter((k): k is string => Boolean(k)).map(getSuppression),
   );
-  if (entries.some((e) => e?.reason === 'OPPOSED')) return 'OPPOSED';
-  return entries.some(Boolean) ? 'BOUNCED' : undefined;
+  return strongestSuppression(entries.map((e) => e?.reason));
 }
 
 /**

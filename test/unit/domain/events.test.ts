@@ -10,6 +10,7 @@ import {
   suppressionRemovesContact,
 } from '#domain/events';
 import { emailSuppressionKey, phoneSuppressionKey } from '#domain/keys';
+import { strongestSuppression } from '#domain/reasons';
 import { readSesMessage, SesMessageInvalid } from '#schemas/ses-events';
 import { defaultSettings } from '#schemas/settings';
 import { type FixtureOptions, inEventBridge, inSns, type SesFixture, sesRecord } from '../../support/ses-events.ts';
@@ -350,5 +351,17 @@ describe('suppressionRemovesContact: which suppressions a list judged before the
     [[], false],
   ])('%j → %s', (sources, removes) => {
     expect(suppressionRemovesContact(sources)).toBe(removes);
+  });
+});
+
+describe('strongestSuppression: a person over all their keys (rules.md §0.1, §4 R3)', () => {
+  it.each([
+    [[undefined, undefined], undefined],
+    [['BOUNCED', undefined], 'BOUNCED'],
+    [[undefined, 'OPPOSED'], 'OPPOSED'],
+    [['BOUNCED', 'OPPOSED'], 'OPPOSED'],
+    [[], undefined],
+  ] as const)('%j → %s', (reasons, strongest) => {
+    expect(strongestSuppression(reasons)).toBe(strongest);
   });
 });
