@@ -9,13 +9,17 @@
  * retries, full jitter). A run is all or nothing, so a chain has no holes and no forks.
  *
  * The payload is stored as its canonical JSON string: what is hashed is byte for byte
- * what is stored, whatever the marshalling of numbers or maps.
+ * what is stored, whatever the marshalling of numbers or maps. A long one (the import
+ * evidence: 200 keys and consent digests, 30 KB) is stored gzipped, in `payloadGzip`:
+ * half the bytes, so half the write units on AWS — which a transaction counts twice, and
+ * the `bySubject` index once more.
  *
  * Digests: `writeDigest` puts every chain's head into `ledger-digests/<day>/<ISO>.json`
  * of the digest bucket (Object Lock, compliance mode, in AWS) so it cannot be rewritten;
  * `verifyLedger` recomputes every chain and checks it against every digest.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand, type QueryCommandOutput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
@@ -78,26 +82,41 @@ async function readHead(chain: string): Promise<HeadState> {
   return { seq: Number(out.Item.lastSeq), hash: String(out.Item.lastHash), exists: true };
 }
 
+/** payloads from this length on are stored gzipped */
+const GZIP_FROM_CHARS = 2_048;
+
 function toItem(entry: LedgerEntry): Record<string, unknown> {
+  const payload = canonicalJson(entry.payload);
   return {
     chain: entry.chain,
     seq: entry.seq,
     type: entry.type,
     at: entry.at,
     subject: entry.subject,
-    payload: canonicalJson(entry.payload),
+    ...(payload.length >= GZIP_FROM_CHARS ? { payloadGzip: gzipSync(payload) } : { payload }),
     prevHash: entry.prevHash,
     hash: entry.hash,
   };
 }
 
+/** The payload's canonical JSON as stored: plain, or gzipped (unreadable gzip fails its hash check). */
+function payloadText(item: Record<string, unknown>): string {
+  if (!(item.payloadGzip instanceof Uint8Array)) return String(item.payload);
+  try {
+    return gunzipSync(item.payloadGzip).toString('utf8');
+  } catch {
+    return `gzip unreadable: ${Buffer.from(item.payloadGzip).toString('base64')}`;
+  }
+}
+
 /** Reads an item as it is, even altered: a payload that no longer parses fails its hash check. */
 function fromItem(item: Record<string, unknown>): LedgerEntry {
+  const text = payloadText(item);
   let payload: Record<string, unknown>;
   try {
-    payload = JSON.parse(String(item.payload)) as Record<string, unknown>;
+    payload = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    payload = { unparseable: String(item.payload) };
+    payload = { unparseable: text };
   }
   return {
     chain: String(item.chain),

@@ -131,6 +131,39 @@ describe('evidence ledger on DynamoDB Local', () => {
     expect(await verifyLedger()).toMatchObject({ ok: true, entries: 250 });
   });
 
+  it('a long payload (100 contacts of import evidence) is stored gzipped, read back whole; altered, it fails its hash', async () => {
+    const [subject] = subjectsIn('c3', 1) as [string];
+    const contacts = Array.from({ length: 100 }, (_, i) => ({
+      k: randomBytes(32).toString('hex'),
+      consent: i % 2 ? randomBytes(32).toString('hex') : undefined,
+    }));
+    const [entry] = await appendLedgerEntries([
+      {
+        type: 'contact-imported',
+        at: '2026-10-05T08:00:00.000Z',
+        subject,
+        payload: { listId: 'gros-salon', contacts },
+      },
+    ]);
+    const stored = await documentClient().send(
+      new GetCommand({ TableName: ledgerTableName(), Key: { chain: 'c3', seq: entry?.seq } }),
+    );
+    const json = canonicalJson(entry?.payload);
+    const item = stored.Item ?? {};
+    expect(item.payload).toBeUndefined();
+    expect((item.payloadGzip as Uint8Array).length).toBeLessThan(json.length / 1.8);
+    const [read] = await ledgerEntriesFor(subject);
+    expect(read?.payload).toEqual(entry?.payload);
+    expect(await verifyLedger()).toMatchObject({ ok: true });
+
+    const altered = Buffer.from(item.payloadGzip as Uint8Array);
+    altered[altered.length - 12] = (altered[altered.length - 12] ?? 0) ^ 0xff;
+    await documentClient().send(
+      new PutCommand({ TableName: ledgerTableName(), Item: { ...item, payloadGzip: altered } }),
+    );
+    expect(await verifyLedger()).toEqual({ ok: false, chain: 'c3', seq: entry?.seq, problem: 'hash-mismatch' });
+  });
+
   describe('tampering is found, and the first broken entry named', () => {
     let entries: LedgerEntry[];
     beforeEach(async () => {
