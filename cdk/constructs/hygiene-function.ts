@@ -141,11 +141,15 @@ export class HygieneFunction extends Construct {
   }
 
   /** Lets the function read and/or write a table (and its indexes), and sets the table's env var. */
-  useTable(def: TableDefinition, access: TableAccess, options: { scan?: boolean } = {}): this {
+  useTable(def: TableDefinition, access: TableAccess, options: { scan?: boolean; describe?: boolean } = {}): this {
     const table: dynamodb.TableV2 = this.platform.storage.table(def);
     this.fn.addEnvironment(def.envVar, table.tableName);
     const reads = access !== 'write';
-    const actions = [...tableActions[access], ...(options.scan ? ['dynamodb:Scan'] : [])];
+    const actions = [
+      ...tableActions[access],
+      ...(options.scan ? ['dynamodb:Scan'] : []),
+      ...(options.describe ? ['dynamodb:DescribeTable'] : []),
+    ];
     // Each index by name, so a grant never covers an index added later for someone else.
     const indexes = reads ? def.indexes.map((index) => `${table.tableArn}/index/${index.indexName}`) : [];
     this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn, ...indexes] }));

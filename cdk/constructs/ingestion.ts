@@ -46,7 +46,9 @@ export class Ingestion extends Construct {
       timeout,
       memorySize: 1769,
     })
-      .useTable(contactsTable, 'readWrite')
+      // scan, describe: the stored keys are read once per list when the table is small next
+      // to the list, as its item count tells (shared/flows/contacts-check.ts)
+      .useTable(contactsTable, 'readWrite', { scan: true, describe: true })
       // scan: the whole table is read once per list when it is small (rules.md §4 R3 snapshot)
       .useTable(suppressionsTable, 'read', { scan: true })
       .useTable(listsTable, 'readWrite')

@@ -51,6 +51,7 @@ import {
 } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
 import { lookupSuppressions, type SuppressionSnapshot, snapshotSuppressions } from '#store/suppressions';
+import { ContactsCheck, type ContactsCheckMode } from './contacts-check.ts';
 
 /** Rows judged together: one round of look-ups (≤ 100 keys per BatchGetItem). */
 const BATCH_ROWS = 250;
@@ -67,8 +68,12 @@ const SNAPSHOT_PER_ROW = 4;
 const SNAPSHOT_MAX = 50_000;
 /** bytes of a list row, for the estimate (the generated French lists: ≈ 125) */
 const BYTES_PER_ROW = 100;
-/** contact-imported entries per ledger entry, and entries per ledger append (one transaction). */
-const CONTACTS_PER_LEDGER_ENTRY = 100;
+/**
+ * Contacts per `contact-imported` ledger entry (≈ 30 KB of keys and digests, under the
+ * ledger's 32 KB; DynamoDB Local spends ≈ 3 ms of CPU per ledger entry written, whatever
+ * its size), and entries per append (the ledger splits them into transactions of ≤ 2 MB).
+ */
+const CONTACTS_PER_LEDGER_ENTRY = 200;
 const LEDGER_ENTRIES_PER_APPEND = 99;
 
 export interface IngestOptions {
@@ -76,6 +81,8 @@ export interface IngestOptions {
   onProgress?: (rowsDone: number) => void | Promise<void>;
   /** how rules.md §4 R3 is checked; absent: a snapshot when the suppressions table is small enough (SNAPSHOT_PER_ROW) */
   suppressionCheck?: 'snapshot' | 'look-ups';
+  /** which accepted rows are looked up before being written (contacts-check.ts); absent: by the table's size */
+  contactsCheck?: ContactsCheckMode;
 }
 
 export interface IngestResult {
@@ -160,10 +167,11 @@ export async function ingestList(
   }
 
   // taken before the first row is read: a suppression recorded later is replayed below
+  const estimatedRows = Math.ceil(dataBytes / BYTES_PER_ROW);
   const snapshotLimit =
     options.suppressionCheck === 'snapshot'
       ? Number.POSITIVE_INFINITY
-      : Math.min(SNAPSHOT_MAX, SNAPSHOT_PER_ROW * Math.ceil(dataBytes / BYTES_PER_ROW));
+      : Math.min(SNAPSHOT_MAX, SNAPSHOT_PER_ROW * estimatedRows);
   const snapshot = options.suppressionCheck === 'look-ups' ? undefined : await snapshotSuppressions(snapshotLimit);
   log.info('suppressions checked', { by: snapshot ? 'snapshot' : 'look-ups', suppressions: snapshot?.size });
   const secrets = await loadSecrets();
@@ -252,35 +260,52 @@ export async function ingestList(
     }
     // Only accepted rows are looked up in the contacts table: merging needs the stored one,
     // and a contact another list wrote a moment ago must be seen (consistent read), or a
-    // BatchWriteItem would overwrite it
-    const stored = await getContacts(
-      accepted.map((c) => c.suppressionKey),
-      { consistent: true },
-    );
-    const fresh = accepted.filter((c) => !stored.has(c.suppressionKey));
-    const merged = Promise.all(
-      accepted.flatMap((c) => {
-        const current = stored.get(c.suppressionKey);
-        return current ? [mergeInto(current, c, settings)] : [];
-      }),
-    );
-    await writer.write(fresh);
+    // BatchWriteItem would overwrite it. With a snapshot of the stored keys, only the rows
+    // whose key was in it (contacts-check.ts).
+    const blind = contacts.blindBatch();
+    let writing: Promise<void> = Promise.resolve();
+    let fresh: Contact[];
+    let merged: Promise<boolean[]>;
+    try {
+      const stored = await getContacts(
+        (blind ? accepted.filter((c) => blind.keys.mayHave(c.suppressionKey)) : accepted).map((c) => c.suppressionKey),
+        { consistent: true },
+      );
+      fresh = accepted.filter((c) => !stored.has(c.suppressionKey));
+      merged = Promise.all(
+        accepted.flatMap((c) => {
+          const current = stored.get(c.suppressionKey);
+          return current ? [mergeInto(current, c, settings)] : [];
+        }),
+      );
+      writing = writer.write(fresh);
+      await writing;
+    } finally {
+      blind?.written(writing);
+    }
     const written = fresh.length + (await merged).filter(Boolean).length;
     // the evidence follows the writes it vouches for (a crash in between: the retry writes it)
     await evidence.add(imported);
     return written;
   };
 
+  const contacts = await ContactsCheck.begin(listId, estimatedRows, log, options.contactsCheck);
   try {
-    for await (const records of batches) {
-      for (const record of records) {
-        if (record.ok) buffer.push({ ok: true, prepared: judge.prepare(record.row), cells: record.cells });
-        else buffer.push({ ok: false, line: record.line, detail: record.detail, cells: record.cells });
-        if (buffer.length >= BATCH_ROWS) await flush();
+    try {
+      for await (const records of batches) {
+        for (const record of records) {
+          if (record.ok) buffer.push({ ok: true, prepared: judge.prepare(record.row), cells: record.cells });
+          else buffer.push({ ok: false, line: record.line, detail: record.detail, cells: record.cells });
+          if (buffer.length >= BATCH_ROWS) await flush();
+        }
       }
+      await flush();
+      while (pending.length) await settleOne();
+    } finally {
+      // the blind writes are all settled here: other runs may look their contacts up
+      await Promise.allSettled(pending);
+      await contacts.end();
     }
-    await flush();
-    while (pending.length) await settleOne();
     await evidence.flush();
     if (snapshot) await replayLateSuppressions(snapshot, log);
     const { listId: _l, decisions: _d, ...summary } = judge.report(verdict, info.unknownColumns);
@@ -355,7 +380,10 @@ async function evidenceAlreadyWritten(listId: string): Promise<Set<string>> {
  */
 function importEvidence(listId: string, now: Date, already: ReadonlySet<string>) {
   const waiting: ImportedContact[] = [];
-  let appending: Promise<unknown> = Promise.resolve();
+  let appending: Promise<void> = Promise.resolve();
+  /** appends queued or running */
+  let queued = 0;
+  let failure: unknown;
   const append = (contacts: ImportedContact[]) => {
     const entries: LedgerEntryInput[] = chunk(contacts, CONTACTS_PER_LEDGER_ENTRY).map((part) => ({
       type: 'contact-imported',
@@ -363,21 +391,36 @@ function importEvidence(listId: string, now: Date, already: ReadonlySet<string>)
       subject: listSubject(listId),
       payload: { listId, contacts: part },
     }));
-    // each append waits for the one before (the chain's order), and fails if it failed
-    appending = appending.then(() => appendLedgerEntries(entries));
-    return appending;
+    queued++;
+    // each append waits for the one before (the chain's order); after a failure, none is tried
+    appending = appending
+      .then(async () => {
+        if (!failure) await appendLedgerEntries(entries);
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => {
+        queued--;
+      });
   };
   return {
-    /** Queues these contacts' evidence; resolves once it is written if a full run was due. */
+    /**
+     * Queues these contacts' evidence. The rows' writes go on while it is appended (one
+     * append at a time, in the chain's order); waits only when two are queued already.
+     */
     async add(contacts: ImportedContact[]): Promise<void> {
+      if (failure) throw failure;
       for (const c of contacts) if (!already.has(evidenceId(c))) waiting.push(c);
       const full = CONTACTS_PER_LEDGER_ENTRY * LEDGER_ENTRIES_PER_APPEND;
-      while (waiting.length >= full) await append(waiting.splice(0, full));
+      while (waiting.length >= full) append(waiting.splice(0, full));
+      while (queued > 2) await appending;
     },
-    /** Writes what is queued and waits for every append. */
+    /** Writes what is queued and waits for every append; fails if one failed. */
     async flush(): Promise<void> {
-      if (waiting.length) await append(waiting.splice(0));
+      if (waiting.length) append(waiting.splice(0));
       await appending;
+      if (failure) throw failure;
     },
   };
 }

@@ -12,14 +12,23 @@
  * Every change of expiresAt goes through `toItem`, so expiry, TTL and bucket move together.
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  type ScanCommandOutput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#domain/contact';
 import { ttlEpochSeconds } from '#domain/retention';
 import type { Settings } from '#schemas/settings';
 import { contactsTable } from '#shared/resources';
-import { documentClient } from './clients.ts';
-import { BatchWriter, backoff, batchGet, batchPut } from './dynamo-batch.ts';
+import { documentClient, dynamoClient } from './clients.ts';
+import { BatchWriter, backoff, batchGet, batchPut, SCAN_PAGE_ITEMS } from './dynamo-batch.ts';
+import { KeyHashSet } from './key-hash-set.ts';
 
 export const EXPIRY_SHARDS = 8;
 
@@ -86,6 +95,39 @@ export async function getContacts(
     options.consistent,
   );
   return new Map((found[table] ?? []).map((item) => [item.suppressionKey as string, fromItem(item)]));
+}
+
+/** The table's item count as DynamoDB last measured it (it does so every ≈ 6 hours): an estimate. */
+export async function approximateContactCount(): Promise<number> {
+  const out = await dynamoClient().send(new DescribeTableCommand({ TableName: contactsTableName() }));
+  return out.Table?.ItemCount ?? 0;
+}
+
+/**
+ * The key of every contact stored, read with a consistent Scan (keys only: a contact
+ * written a moment ago is in it), or undefined when there are more than `limit` (the
+ * caller looks contacts up instead). On AWS a Scan reads ≈ 4 contacts per read unit, a
+ * look-up 1 unit per key.
+ */
+export async function contactKeysSnapshot(limit: number): Promise<KeyHashSet | undefined> {
+  const keys = new KeyHashSet();
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out: ScanCommandOutput = await documentClient().send(
+      new ScanCommand({
+        TableName: contactsTableName(),
+        ProjectionExpression: '#key',
+        ExpressionAttributeNames: { '#key': 'suppressionKey' },
+        ConsistentRead: true,
+        Limit: SCAN_PAGE_ITEMS,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of out.Items ?? []) keys.add(item.suppressionKey as string);
+    if (keys.size > limit) return undefined;
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return keys;
 }
 
 /** Writes contacts known not to exist yet, 25 per BatchWriteItem, several batches in flight. */
@@ -280,7 +322,7 @@ export async function* allContacts(): AsyncGenerator<ContactItem[]> {
   let startKey: Record<string, unknown> | undefined;
   do {
     const out = await documentClient().send(
-      new ScanCommand({ TableName: contactsTableName(), ExclusiveStartKey: startKey }),
+      new ScanCommand({ TableName: contactsTableName(), Limit: SCAN_PAGE_ITEMS, ExclusiveStartKey: startKey }),
     );
     yield (out.Items ?? []).map(fromItem);
     startKey = out.LastEvaluatedKey;

@@ -14,6 +14,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients.ts';
 
+/**
+ * Items per Scan page. On AWS a page stops at 1 MB anyway (≈ 1,000 contacts) and a read
+ * unit costs the same whatever the page; DynamoDB Local reads every item left in the
+ * table for each page it serves, unless a Limit bounds it (120,000 keys: 47 s without,
+ * 1.3 s with 1,000).
+ */
+export const SCAN_PAGE_ITEMS = 1_000;
+
 type Item = Record<string, unknown>;
 type Key = Record<string, unknown>;
 
@@ -164,7 +172,7 @@ export async function scanAllItems(table: string): Promise<Item[]> {
   let ExclusiveStartKey: Key | undefined;
   do {
     const out: ScanCommandOutput = await documentClient().send(
-      new ScanCommand({ TableName: table, ExclusiveStartKey }),
+      new ScanCommand({ TableName: table, Limit: SCAN_PAGE_ITEMS, ExclusiveStartKey }),
     );
     items.push(...((out.Items ?? []) as Item[]));
     ExclusiveStartKey = out.LastEvaluatedKey;

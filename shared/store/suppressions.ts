@@ -6,7 +6,7 @@ import { GetCommand, ScanCommand, type ScanCommandOutput, UpdateCommand } from '
 import type { Channel, SuppressionReason } from '#domain/reasons';
 import { suppressionsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { batchGet } from './dynamo-batch.ts';
+import { batchGet, SCAN_PAGE_ITEMS } from './dynamo-batch.ts';
 
 /** How the person said no (or how we learnt the address is dead). */
 export type SuppressionSource =
@@ -87,6 +87,8 @@ export async function snapshotSuppressions(limit: number): Promise<SuppressionSn
         ProjectionExpression: '#key, #reason, #sources',
         ExpressionAttributeNames: { '#key': 'suppressionKey', '#reason': 'reason', '#sources': 'sources' },
         ConsistentRead: true,
+        // pages of 1 MB hold ≈ 5,000 suppressions; see SCAN_PAGE_ITEMS
+        Limit: SCAN_PAGE_ITEMS,
         ExclusiveStartKey,
       }),
     );

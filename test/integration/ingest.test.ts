@@ -11,7 +11,7 @@ import { defaultSettings } from '#schemas/settings';
 import { ingestListOnce } from '#shared/flows/ingest-once';
 import { contactsTableName, getContact, updateContact } from '#store/contacts';
 import { scanAllItems } from '#store/dynamo-batch';
-import { getList } from '#store/lists';
+import { declareImport, endImport, getList, runningImports } from '#store/lists';
 import { objectBytes, objectExists, objectKeys } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
 import { putSuppression } from '#store/suppressions';
@@ -125,40 +125,47 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     expect(after).toEqual(before);
   });
 
-  it('a failure half-way, then a retry: no duplicate, no missing contact', async () => {
-    const rows = ['email;company;job_title'];
-    for (let i = 0; i < 3000; i++) rows.push(`p${i}.nom@societe-${i % 40}.fr;Societe ${i % 40};Responsable achats`);
-    const data = Buffer.from(`${rows.join('\n')}\n`);
-    const manifest = tradeShowManifest('salon-crash', data);
-    const key = await uploadList(manifest, data);
-    await expect(
-      ingestListOnce(key, defaultSettings, now, {
-        onProgress: (done) => {
-          if (done >= 500) throw new Error('injected crash');
-        },
-      }),
-    ).rejects.toThrow('injected crash');
-    // the report streams to S3 as rows are decided: a run that failed leaves none, not half of one
-    expect(await objectExists(objectKeys.report('salon-crash'))).toBe(false);
-    expect(await objectExists(objectKeys.rejected('salon-crash'))).toBe(false);
-    const partial = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'salon-crash');
-    expect(partial.length).toBeGreaterThan(0);
-    expect(partial.length).toBeLessThan(3000);
-    const result = await ingestListOnce(key, defaultSettings, now);
-    expect(result.rows).toEqual({ total: 3000, accepted: 3000, rejected: 0 });
-    expect(result.contactsWritten).toBe(3000 - partial.length);
-    const all = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'salon-crash');
-    expect(all).toHaveLength(3000);
-    // the import evidence too: each contact once, though the failed run had written some of it
-    const { ledgerEntriesFor } = await import('#store/ledger');
-    const evidenced = (await ledgerEntriesFor('list#salon-crash'))
-      .filter((e) => e.type === 'contact-imported')
-      .flatMap((e) => (e.payload as { contacts: { k: string }[] }).contacts.map((c) => c.k));
-    expect(evidenced).toHaveLength(3000);
-    expect(new Set(evidenced).size).toBe(3000);
-  });
+  it.each(['key-snapshot', 'look-ups'] as const)(
+    'a failure half-way, then a retry (contacts checked by %s): no duplicate, no missing contact',
+    async (mode) => {
+      const listId = `salon-crash-${mode}`;
+      const rows = ['email;company;job_title'];
+      for (let i = 0; i < 3000; i++) rows.push(`p${i}.nom@societe-${i % 40}.fr;Societe ${i % 40};Responsable achats`);
+      const data = Buffer.from(`${rows.join('\n')}\n`);
+      const manifest = tradeShowManifest(listId, data);
+      const key = await uploadList(manifest, data);
+      await expect(
+        ingestListOnce(key, defaultSettings, now, {
+          contactsCheck: mode,
+          onProgress: (done) => {
+            if (done >= 500) throw new Error('injected crash');
+          },
+        }),
+      ).rejects.toThrow('injected crash');
+      // the report streams to S3 as rows are decided: a run that failed leaves none, not half of one
+      expect(await objectExists(objectKeys.report(listId))).toBe(false);
+      expect(await objectExists(objectKeys.rejected(listId))).toBe(false);
+      const partial = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
+      expect(partial.length).toBeGreaterThan(0);
+      expect(partial.length).toBeLessThan(3000);
+      // the failed run is no longer declared: no later run waits for it
+      expect((await runningImports()).filter((r) => r.listId === listId)).toEqual([]);
+      const result = await ingestListOnce(key, defaultSettings, now, { contactsCheck: mode });
+      expect(result.rows).toEqual({ total: 3000, accepted: 3000, rejected: 0 });
+      expect(result.contactsWritten).toBe(3000 - partial.length);
+      const all = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
+      expect(all).toHaveLength(3000);
+      // the import evidence too: each contact once, though the failed run had written some of it
+      const { ledgerEntriesFor } = await import('#store/ledger');
+      const evidenced = (await ledgerEntriesFor(`list#${listId}`))
+        .filter((e) => e.type === 'contact-imported')
+        .flatMap((e) => (e.payload as { contacts: { k: string }[] }).contacts.map((c) => c.k));
+      expect(evidenced).toHaveLength(3000);
+      expect(new Set(evidenced).size).toBe(3000);
+    },
+  );
 
-  it('a big consent list: its import evidence fits the ledger (one entry per 100 contacts)', async () => {
+  it('a big consent list: its import evidence fits the ledger (one entry per 200 contacts)', async () => {
     const rows = ['email;phone;consent_at'];
     for (let i = 0; i < 300; i++)
       rows.push(
@@ -184,29 +191,34 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     expect(result.rows).toEqual({ total: 300, accepted: 300, rejected: 0 });
     const { ledgerEntriesFor } = await import('#store/ledger');
     const imports = (await ledgerEntriesFor('list#newsletter-big')).filter((e) => e.type === 'contact-imported');
-    expect(imports.flatMap((e) => (e.payload as { contacts: unknown[] }).contacts)).toHaveLength(300);
+    expect(imports.map((e) => (e.payload as { contacts: unknown[] }).contacts.length).sort()).toEqual([100, 200]);
   });
 
-  it('a merge racing an expiry extension (an SES click) keeps the later expiry and the new list', async () => {
-    const first = Buffer.from('email;job_title\nclaire.moreau@fabrique.fr;Acheteuse\n');
-    await ingestListOnce(await uploadList(tradeShowManifest('merge-a', first), first), defaultSettings, now);
-    const k = emailSuppressionKey('claire.moreau@fabrique.fr', secret) as string;
-    const extended = '2031-06-01T00:00:00.000Z';
-    const second = Buffer.from('email;job_title\nclaire.moreau@fabrique.fr;Acheteuse\n');
-    const manifestB = tradeShowManifest('merge-b', second);
-    const keyB = await uploadList(manifestB, second);
-    await Promise.all([
-      ingestListOnce(keyB, defaultSettings, now),
-      updateContact(
-        k,
-        (c) => ({ ...c, expiresAt: extended, lastActivityAt: '2028-06-01T00:00:00.000Z' }),
-        defaultSettings,
-      ),
-    ]);
-    const merged = await getContact(k);
-    expect(merged?.expiresAt).toBe(extended);
-    expect(merged?.listIds).toEqual(expect.arrayContaining(['merge-a', 'merge-b']));
-  });
+  it.each(['key-snapshot', 'look-ups'] as const)(
+    'a merge racing an expiry extension (an SES click; contacts checked by %s) keeps the later expiry and the new list',
+    async (mode) => {
+      const first = Buffer.from(`email;job_title\nclaire.moreau.${mode}@fabrique.fr;Acheteuse\n`);
+      await ingestListOnce(await uploadList(tradeShowManifest(`merge-a-${mode}`, first), first), defaultSettings, now, {
+        contactsCheck: mode,
+      });
+      const k = emailSuppressionKey(`claire.moreau.${mode}@fabrique.fr`, secret) as string;
+      const extended = '2031-06-01T00:00:00.000Z';
+      const second = Buffer.from(`email;job_title\nclaire.moreau.${mode}@fabrique.fr;Acheteuse\n`);
+      const manifestB = tradeShowManifest(`merge-b-${mode}`, second);
+      const keyB = await uploadList(manifestB, second);
+      await Promise.all([
+        ingestListOnce(keyB, defaultSettings, now, { contactsCheck: mode }),
+        updateContact(
+          k,
+          (c) => ({ ...c, expiresAt: extended, lastActivityAt: '2028-06-01T00:00:00.000Z' }),
+          defaultSettings,
+        ),
+      ]);
+      const merged = await getContact(k);
+      expect(merged?.expiresAt).toBe(extended);
+      expect(merged?.listIds).toEqual(expect.arrayContaining([`merge-a-${mode}`, `merge-b-${mode}`]));
+    },
+  );
 
   describe.each(['snapshot', 'look-ups'] as const)('oppositions checked by %s (rules.md §4 R3)', (mode) => {
     it('a stored opposition (email or phone key) or bounce rejects the row; nothing is written for it', async () => {
@@ -284,6 +296,93 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
       expect(await getContact(keyOf(2999))).toBeDefined();
       const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
       expect(stored).toHaveLength(2998);
+    });
+  });
+
+  describe('runs side by side: new contacts written blind only by a run alone (contacts-check.ts)', () => {
+    const listOf = (listId: string, from: number, to: number) => {
+      const rows = ['email;company;job_title'];
+      for (let i = from; i < to; i++) rows.push(`side${i}@societe-${i % 9}.fr;Societe ${i % 9};Acheteur`);
+      const data = Buffer.from(`${rows.join('\n')}\n`);
+      return uploadList(tradeShowManifest(listId, data), data);
+    };
+    const keyOf = (i: number) => emailSuppressionKey(`side${i}@societe-${i % 9}.fr`, secret) as string;
+
+    it('two lists sharing 1,000 people, ingested at once, each asking for a key snapshot: both stay on every shared contact', async () => {
+      const [a, b] = await Promise.all([listOf('side-a', 0, 2000), listOf('side-b', 1000, 3000)]);
+      const logs = captureLogs();
+      try {
+        await Promise.all([
+          ingestListOnce(a, defaultSettings, now, { contactsCheck: 'key-snapshot' }),
+          ingestListOnce(b, defaultSettings, now, { contactsCheck: 'key-snapshot' }),
+        ]);
+      } finally {
+        logs.restore();
+      }
+      // one of them wrote blind; the other waited for it, then looked every contact up
+      const checks = logs.records().filter((l) => l.message === 'contacts checked' && l.since === undefined);
+      expect(checks.map((l) => l.by).sort()).toEqual(['key-snapshot', 'look-ups']);
+      const stored = new Map(
+        (await scanAllItems(contactsTableName()))
+          .filter((c) => String(c.listId).startsWith('side-'))
+          .map((c) => [c.suppressionKey as string, c.listIds as string[]]),
+      );
+      expect(stored.size).toBe(3000);
+      for (let i = 1000; i < 2000; i++) expect(stored.get(keyOf(i))?.sort()).toEqual(['side-a', 'side-b']);
+      expect(stored.get(keyOf(0))).toEqual(['side-a']);
+      expect(stored.get(keyOf(2999))).toEqual(['side-b']);
+      expect((await runningImports()).filter((r) => r.listId.startsWith('side-'))).toEqual([]);
+    });
+
+    it('a run writing blind stops when another run begins, and says so once its blind writes are stored', async () => {
+      const key = await listOf('side-c', 3000, 6000);
+      let declaredAfter: boolean | undefined;
+      await ingestListOnce(key, defaultSettings, now, {
+        contactsCheck: 'key-snapshot',
+        onProgress: async (done) => {
+          if (declaredAfter !== undefined || done < 250) return;
+          const mine = async () => (await runningImports()).find((r) => r.listId === 'side-c');
+          expect((await mine())?.blindWrites).toBe(true);
+          await declareImport({
+            runId: 'other',
+            listId: 'other',
+            heartbeatAt: new Date().toISOString(),
+            blindWrites: false,
+          });
+          for (let i = 0; i < 50 && (await mine())?.blindWrites; i++) await new Promise((r) => setTimeout(r, 100));
+          declaredAfter = (await mine())?.blindWrites;
+          await endImport('other');
+        },
+      });
+      expect(declaredAfter).toBe(false);
+      const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'side-c');
+      expect(stored).toHaveLength(3000);
+    });
+
+    it('a run waits for a live run writing blind, not for one that stopped beating 2 minutes ago', async () => {
+      await declareImport({
+        runId: 'dead',
+        listId: 'dead',
+        heartbeatAt: new Date(Date.now() - 120_000).toISOString(),
+        blindWrites: true,
+      });
+      await ingestListOnce(await listOf('side-d', 6000, 6100), defaultSettings, now, { contactsCheck: 'look-ups' });
+      expect(await getContact(keyOf(6000))).toBeDefined();
+
+      await declareImport({ runId: 'live', listId: 'live', heartbeatAt: new Date().toISOString(), blindWrites: true });
+      let finished = false;
+      const run = ingestListOnce(await listOf('side-e', 6100, 6200), defaultSettings, now, {
+        contactsCheck: 'look-ups',
+      }).then(() => {
+        finished = true;
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(finished).toBe(false);
+      expect(await getContact(keyOf(6100))).toBeUndefined();
+      await endImport('live');
+      await run;
+      expect(await getContact(keyOf(6100))).toBeDefined();
+      await endImport('dead');
     });
   });
 

@@ -6,6 +6,8 @@ import { vi } from 'vitest';
 
 export interface CapturedLogs {
   text(): string;
+  /** the JSON lines, parsed (other lines left out) */
+  records(): Record<string, unknown>[];
   restore(): void;
 }
 
@@ -19,6 +21,17 @@ export function captureLogs(): CapturedLogs {
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(keep as typeof process.stderr.write);
   return {
     text: () => chunks.join(''),
+    records: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
     restore: () => {
       out.mockRestore();
       err.mockRestore();

@@ -1,0 +1,185 @@
+/**
+ * Which accepted rows of an ingestion are looked up in the contacts table before they
+ * are written (issue 4: a contact already stored is merged, never overwritten blind).
+ *
+ * - `look-ups`: every accepted row (BatchGetItem, consistent reads).
+ * - `key-snapshot`: only the rows whose key was stored when the run began (a consistent
+ *   Scan of the keys); the others are new, and written blind by BatchWriteItem. Taken
+ *   when the table is small next to the list, and only while no other ingestion runs:
+ *   a contact another run writes after the snapshot would be overwritten.
+ *
+ * Runs coordinate through the imports-running item (store/lists.ts):
+ * 1. A run declares itself; it writes blind only if no other live run is declared. The
+ *    declarations are updates of one item, so of two runs declaring at once the second
+ *    sees the first.
+ * 2. A run that does not write blind waits, before its first look-up, until no other live
+ *    run does: what those wrote blind is then stored, and its look-ups see it.
+ * 3. Every run refreshes its declaration every HEARTBEAT_MS. A run writing blind that
+ *    sees another run stops writing blind, waits until its blind writes are stored, then
+ *    declares it — which lets the other run go on.
+ * A run that died stops refreshing; after STALE_MS no run waits for it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { logger } from '#shared/powertools';
+import { approximateContactCount, contactKeysSnapshot } from '#store/contacts';
+import type { KeyHashSet } from '#store/key-hash-set';
+import { declareImport, endImport, type RunningImport } from '#store/lists';
+
+/**
+ * A snapshot is taken when the table holds at most KEYS_PER_ROW contacts per (estimated)
+ * row of the list — on AWS a consistent Scan reads ≈ 4 contacts per read unit, a look-up
+ * costs 1 — and at most KEYS_MAX (4 bytes each in memory: 8 MB).
+ */
+const KEYS_PER_ROW = 4;
+const KEYS_MAX = 2_000_000;
+const HEARTBEAT_MS = 1_000;
+/** a run whose declaration is older than this is taken for dead */
+export const STALE_MS = 60_000;
+const WAIT_POLL_MS = 200;
+
+export type ContactsCheckMode = 'key-snapshot' | 'look-ups';
+
+/** A batch whose new contacts may be written blind: call `written` with their write. */
+export interface BlindBatch {
+  keys: KeyHashSet;
+  written(write: Promise<unknown>): void;
+}
+
+export class ContactsCheck {
+  private readonly runId = randomUUID();
+  /** declared as writing blind (from before its snapshot is read until another run shows up) */
+  private blind = false;
+  private keys: KeyHashSet | undefined;
+  /** blind batches whose writes are not stored yet */
+  private readonly unsettled = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+  private failure: unknown;
+
+  private constructor(
+    private readonly listId: string,
+    private readonly log: typeof logger,
+  ) {}
+
+  /**
+   * Declares the run, takes the snapshot when it is due and allowed, and waits for the
+   * runs writing blind to stop. `mode` forces one way (tests); absent, the table's size
+   * next to `estimatedRows` decides. Call `end` after, in any case.
+   */
+  static async begin(
+    listId: string,
+    estimatedRows: number,
+    log: typeof logger,
+    mode?: ContactsCheckMode,
+  ): Promise<ContactsCheck> {
+    const check = new ContactsCheck(listId, log);
+    try {
+      const limit =
+        mode === 'key-snapshot' ? Number.POSITIVE_INFINITY : Math.min(KEYS_MAX, KEYS_PER_ROW * estimatedRows);
+      const wanted = mode !== 'look-ups' && (mode === 'key-snapshot' || (await approximateContactCount()) <= limit);
+      const others = await check.declare(wanted);
+      check.blind = wanted && others.length === 0;
+      check.timer = setInterval(() => check.beat(), HEARTBEAT_MS);
+      check.timer.unref();
+      if (check.blind) {
+        const keys = await contactKeysSnapshot(limit);
+        // a run that showed up during the Scan has already turned this one to look-ups
+        if (keys && check.blind) check.keys = keys;
+        else await check.stopBlindWrites();
+      } else {
+        if (wanted) await check.declare(false);
+        await check.waitForBlindWriters();
+      }
+      log.info('contacts checked', {
+        by: check.keys ? 'key-snapshot' : 'look-ups',
+        contactsStored: check.keys?.size,
+        otherRuns: others.length,
+      });
+    } catch (error) {
+      await check.end().catch(() => {});
+      throw error;
+    }
+    return check;
+  }
+
+  /**
+   * For the next batch: the snapshot, if its new contacts may still be written blind,
+   * else undefined (look every accepted row up).
+   */
+  blindBatch(): BlindBatch | undefined {
+    if (this.failure) throw this.failure;
+    const keys = this.keys;
+    if (!this.blind || !keys) return undefined;
+    let settle = () => {};
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.unsettled.add(settled);
+    return {
+      keys,
+      written: (write) => {
+        void write
+          .catch(() => {})
+          .finally(() => {
+            this.unsettled.delete(settled);
+            settle();
+          });
+      },
+    };
+  }
+
+  /** At the run's end, failed or not, once its writes are settled. */
+  async end(): Promise<void> {
+    clearInterval(this.timer);
+    await this.beating;
+    await endImport(this.runId);
+  }
+
+  private async declare(blindWrites: boolean): Promise<RunningImport[]> {
+    const all = await declareImport({
+      runId: this.runId,
+      listId: this.listId,
+      heartbeatAt: new Date().toISOString(),
+      blindWrites,
+    });
+    const liveSince = new Date(Date.now() - STALE_MS).toISOString();
+    return all.filter((run) => run.runId !== this.runId && run.heartbeatAt >= liveSince);
+  }
+
+  /** The heartbeat: refreshes the declaration; a run writing blind that sees another stops. */
+  private beat(): void {
+    if (this.beating) return;
+    this.beating = (async () => {
+      const others = await this.declare(this.blind);
+      if (this.blind && others.length > 0) {
+        this.log.info('contacts checked', { by: 'look-ups', since: 'another run began', otherRuns: others.length });
+        await this.stopBlindWrites();
+      }
+    })()
+      .catch((error: unknown) => {
+        this.failure = error;
+      })
+      .finally(() => {
+        this.beating = undefined;
+      });
+  }
+
+  /** No more blind writes; once those made are stored, the declaration says so. */
+  private async stopBlindWrites(): Promise<void> {
+    this.blind = false;
+    this.keys = undefined;
+    while (this.unsettled.size) await Promise.all([...this.unsettled]);
+    await this.declare(false);
+  }
+
+  private async waitForBlindWriters(): Promise<void> {
+    let told = false;
+    for (;;) {
+      const blind = (await this.declare(false)).filter((run) => run.blindWrites);
+      if (blind.length === 0) return;
+      if (!told) this.log.info('waiting for another run to stop writing blind', { lists: blind.map((r) => r.listId) });
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+    }
+  }
+}
