@@ -278,6 +278,8 @@ export async function ingestList(
           return current ? [mergeInto(current, c, settings)] : [];
         }),
       );
+      // awaited below; if the write fails first, its failure is the batch's
+      merged.catch(() => {});
       writing = writer.write(fresh);
       await writing;
     } finally {
