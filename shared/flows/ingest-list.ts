@@ -190,6 +190,8 @@ export async function ingestList(
   await reportFile.write(`{"listId":${JSON.stringify(listId)},"decisions":[`);
   await rejectedFile.write(`${toCsvLine([...info.headers, 'reasons'], info.delimiter)}\r\n`);
 
+  // which accepted rows are looked up before being written: set before the first batch
+  let contacts: ContactsCheck | undefined;
   const pending: Promise<[number, number]>[] = [];
   let buffer: Parameters<typeof judgeBatch>[0] = [];
   const flush = async () => {
@@ -262,7 +264,7 @@ export async function ingestList(
     // and a contact another list wrote a moment ago must be seen (consistent read), or a
     // BatchWriteItem would overwrite it. With a snapshot of the stored keys, only the rows
     // whose key was in it (contacts-check.ts).
-    const blind = contacts.blindBatch();
+    const blind = contacts?.blindBatch();
     let writing: Promise<void> = Promise.resolve();
     let fresh: Contact[];
     let merged: Promise<boolean[]>;
@@ -291,8 +293,8 @@ export async function ingestList(
     return written;
   };
 
-  const contacts = await ContactsCheck.begin(listId, estimatedRows, log, options.contactsCheck);
   try {
+    contacts = await ContactsCheck.begin(listId, estimatedRows, log, options.contactsCheck);
     try {
       for await (const records of batches) {
         for (const record of records) {
