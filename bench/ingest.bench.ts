@@ -262,6 +262,13 @@ try {
     ingestedItems.push(...page);
     if (ingestedItems.length >= 1_000) break;
   }
+  // and of its shape: DynamoDB Local's cost grows with the attribute values it parses
+  const valuesIn = (v: unknown): number =>
+    v && typeof v === 'object' ? Object.values(v).reduce((n: number, x) => n + valuesIn(x), 0) : 1;
+  const ingestedItemValues = Math.round(
+    ingestedItems.reduce((sum, c) => sum + valuesIn(c), 0) / ingestedItems.length,
+  );
+  const ceilingItemValues = valuesIn(toItem(sample, defaultSettings));
   const ingestedItemBytes = Math.round(
     ingestedItems.reduce((sum, c) => sum + JSON.stringify(c).length, 0) / ingestedItems.length,
   );
@@ -280,6 +287,8 @@ try {
       ratio: Math.round((100 * ingestWritesPerSecond) / raw.rowsPerSecond) / 100,
       itemBytesCeiling: itemBytes,
       itemBytesIngested: ingestedItemBytes,
+      itemValuesCeiling: ceilingItemValues,
+      itemValuesIngested: ingestedItemValues,
       seconds: ingest.seconds,
       rowsPerSecond: ingest.rowsPerSecond,
       peakRssMb: ingest.peakRssMb,
