@@ -265,9 +265,7 @@ try {
   // and of its shape: DynamoDB Local's cost grows with the attribute values it parses
   const valuesIn = (v: unknown): number =>
     v && typeof v === 'object' ? Object.values(v).reduce((n: number, x) => n + valuesIn(x), 0) : 1;
-  const ingestedItemValues = Math.round(
-    ingestedItems.reduce((sum, c) => sum + valuesIn(c), 0) / ingestedItems.length,
-  );
+  const ingestedItemValues = Math.round(ingestedItems.reduce((sum, c) => sum + valuesIn(c), 0) / ingestedItems.length);
   const ceilingItemValues = valuesIn(toItem(sample, defaultSettings));
   const ingestedItemBytes = Math.round(
     ingestedItems.reduce((sum, c) => sum + JSON.stringify(c).length, 0) / ingestedItems.length,
