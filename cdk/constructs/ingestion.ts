@@ -49,8 +49,9 @@ export class Ingestion extends Construct {
       // scan, describe: the stored keys are read once per list when the table is small next
       // to the list, as its item count tells (shared/flows/contacts-check.ts)
       .useTable(contactsTable, 'readWrite', { scan: true, describe: true })
-      // scan: the whole table is read once per list when it is small (rules.md §4 R3 snapshot)
-      .useTable(suppressionsTable, 'read', { scan: true })
+      // scan, describe: the whole table is read once per list when it is small, as its item
+      // count tells (rules.md §4 R3 snapshot)
+      .useTable(suppressionsTable, 'read', { scan: true, describe: true })
       .useTable(listsTable, 'readWrite')
       .useTable(idempotencyTable, 'readWrite')
       .useTable(ledgerTable, 'readWrite')

@@ -50,7 +50,12 @@ import {
   putObject,
 } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
-import { lookupSuppressions, type SuppressionSnapshot, snapshotSuppressions } from '#store/suppressions';
+import {
+  approximateSuppressionCount,
+  lookupSuppressions,
+  type SuppressionSnapshot,
+  snapshotSuppressions,
+} from '#store/suppressions';
 import { ContactsCheck, type ContactsCheckMode } from './contacts-check.ts';
 
 /** Rows judged together: one round of look-ups (≤ 100 keys per BatchGetItem). */
@@ -172,7 +177,11 @@ export async function ingestList(
     options.suppressionCheck === 'snapshot'
       ? Number.POSITIVE_INFINITY
       : Math.min(SNAPSHOT_MAX, SNAPSHOT_PER_ROW * estimatedRows);
-  const snapshot = options.suppressionCheck === 'look-ups' ? undefined : await snapshotSuppressions(snapshotLimit);
+  // the table's item count first: a table past the limit is not read in part for nothing
+  const snapshotDue =
+    options.suppressionCheck === 'snapshot' ||
+    (options.suppressionCheck !== 'look-ups' && (await approximateSuppressionCount()) <= snapshotLimit);
+  const snapshot = snapshotDue ? await snapshotSuppressions(snapshotLimit) : undefined;
   log.info('suppressions checked', { by: snapshot ? 'snapshot' : 'look-ups', suppressions: snapshot?.size });
   const secrets = await loadSecrets();
   const judge = new ListJudge(manifest, settings, now, secrets.suppressionKeySecret, { keepDecisions: false });

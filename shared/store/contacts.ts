@@ -12,7 +12,7 @@
  * Every change of expiresAt goes through `toItem`, so expiry, TTL and bucket move together.
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -26,8 +26,8 @@ import type { Contact } from '#domain/contact';
 import { ttlEpochSeconds } from '#domain/retention';
 import type { Settings } from '#schemas/settings';
 import { contactsTable } from '#shared/resources';
-import { documentClient, dynamoClient } from './clients.ts';
-import { BatchWriter, backoff, batchGet, batchPut, SCAN_PAGE_ITEMS } from './dynamo-batch.ts';
+import { documentClient } from './clients.ts';
+import { approximateItemCount, BatchWriter, backoff, batchGet, batchPut, SCAN_PAGE_ITEMS } from './dynamo-batch.ts';
 import { KeyHashSet } from './key-hash-set.ts';
 
 export const EXPIRY_SHARDS = 8;
@@ -97,10 +97,9 @@ export async function getContacts(
   return new Map((found[table] ?? []).map((item) => [item.suppressionKey as string, fromItem(item)]));
 }
 
-/** The table's item count as DynamoDB last measured it (it does so every ≈ 6 hours): an estimate. */
-export async function approximateContactCount(): Promise<number> {
-  const out = await dynamoClient().send(new DescribeTableCommand({ TableName: contactsTableName() }));
-  return out.Table?.ItemCount ?? 0;
+/** How many contacts are stored, as DynamoDB last counted (every ≈ 6 hours): an estimate. */
+export function approximateContactCount(): Promise<number> {
+  return approximateItemCount(contactsTableName());
 }
 
 /**

@@ -3,6 +3,7 @@
  * keys) and BatchWriteItem (25 items), unprocessed keys/items retried with exponential
  * backoff and full jitter, several batches in flight.
  */
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
@@ -12,7 +13,7 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './clients.ts';
+import { documentClient, dynamoClient } from './clients.ts';
 
 /**
  * Items per Scan page. On AWS a page stops at 1 MB anyway (≈ 1,000 contacts) and a read
@@ -21,6 +22,12 @@ import { documentClient } from './clients.ts';
  * 1.3 s with 1,000).
  */
 export const SCAN_PAGE_ITEMS = 1_000;
+
+/** A table's item count as DynamoDB last measured it (it does so every ≈ 6 hours): an estimate. */
+export async function approximateItemCount(table: string): Promise<number> {
+  const out = await dynamoClient().send(new DescribeTableCommand({ TableName: table }));
+  return out.Table?.ItemCount ?? 0;
+}
 
 type Item = Record<string, unknown>;
 type Key = Record<string, unknown>;

@@ -6,7 +6,7 @@ import { GetCommand, ScanCommand, type ScanCommandOutput, UpdateCommand } from '
 import type { Channel, SuppressionReason } from '#domain/reasons';
 import { suppressionsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { batchGet, SCAN_PAGE_ITEMS } from './dynamo-batch.ts';
+import { approximateItemCount, batchGet, SCAN_PAGE_ITEMS } from './dynamo-batch.ts';
 
 /** How the person said no (or how we learnt the address is dead). */
 export type SuppressionSource =
@@ -68,6 +68,11 @@ export async function lookupSuppressions(keys: readonly string[]): Promise<Map<s
 
 /** Every suppression at one moment: key → what a row check needs (reason) and what a replay needs (sources). */
 export type SuppressionSnapshot = Map<string, Pick<SuppressionEntry, 'reason' | 'sources'>>;
+
+/** How many suppressions are stored, as DynamoDB last counted (every ≈ 6 hours): an estimate. */
+export function approximateSuppressionCount(): Promise<number> {
+  return approximateItemCount(suppressionsTableName());
+}
 
 /**
  * The whole suppressions table, read with a consistent Scan, when it holds at most

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import iconv from 'iconv-lite';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkList } from '#cli/check';
 import type { ListReport } from '#domain/contact';
 import { emailSuppressionKey } from '#domain/keys';
 import { defaultSettings } from '#schemas/settings';
 import { ingestListOnce } from '#shared/flows/ingest-once';
+import { documentClient } from '#store/clients';
 import { contactsTableName, getContact, updateContact } from '#store/contacts';
 import { scanAllItems } from '#store/dynamo-batch';
 import { declareImport, endImport, getList, runningImports } from '#store/lists';
@@ -297,6 +298,41 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
       const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
       expect(stored).toHaveLength(2998);
     });
+  });
+
+  it('a suppressions table already past the snapshot limit is not scanned at all: rows checked by look-ups', async () => {
+    // a 2-row list: its limit is 4 × its estimated rows; the table holds more (this file's tests)
+    for (let i = 0; i < 12; i++)
+      await putSuppression({ suppressionKey: `filler-${i}`, reason: 'OPPOSED', source: 'one-click', at: now });
+    await putSuppression({
+      suppressionKey: emailSuppressionKey('refus@atelier-bois.fr', secret) as string,
+      reason: 'OPPOSED',
+      source: 'one-click',
+      at: now,
+    });
+    const data = Buffer.from('email;job_title\nrefus@atelier-bois.fr;Acheteur\nok@atelier-bois.fr;Acheteur\n');
+    const key = await uploadList(tradeShowManifest('many-oppositions', data), data);
+    // every DynamoDB request the ingestion sends, as "<command> <tables>"
+    const sent: string[] = [];
+    const client = documentClient();
+    const original = client.send.bind(client) as (...args: unknown[]) => unknown;
+    const send = vi.spyOn(client, 'send').mockImplementation(((...args: unknown[]) => {
+      const command = args[0] as { constructor: { name: string }; input: Record<string, unknown> };
+      const tables = command.input.TableName ?? Object.keys(command.input.RequestItems ?? {}).join(',');
+      sent.push(`${command.constructor.name} ${tables}`);
+      return original(...args);
+    }) as never);
+    let result: Awaited<ReturnType<typeof ingestListOnce>>;
+    try {
+      result = await ingestListOnce(key, defaultSettings, now);
+    } finally {
+      send.mockRestore();
+    }
+    expect(result.byReason).toMatchObject({ OPPOSED: 1 });
+    expect(result.rows).toMatchObject({ accepted: 1, rejected: 1 });
+    const suppressions = String(names.env.SUPPRESSIONS_TABLE);
+    expect(sent.filter((s) => s.startsWith('ScanCommand') && s.includes(suppressions))).toEqual([]);
+    expect(sent).toContain(`BatchGetCommand ${suppressions}`);
   });
 
   describe('runs side by side: new contacts written blind only by a run alone (contacts-check.ts)', () => {
