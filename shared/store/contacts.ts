@@ -13,21 +13,13 @@
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  type ScanCommandOutput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#domain/contact';
 import { ttlEpochSeconds } from '#domain/retention';
 import type { Settings } from '#schemas/settings';
 import { contactsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { approximateItemCount, BatchWriter, backoff, batchGet, batchPut, SCAN_PAGE_ITEMS } from './dynamo-batch.ts';
+import { approximateItemCount, BatchWriter, backoff, batchGet, batchPut, scanPages } from './dynamo-batch.ts';
 import { KeyHashSet } from './key-hash-set.ts';
 
 export const EXPIRY_SHARDS = 8;
@@ -110,22 +102,16 @@ export function approximateContactCount(): Promise<number> {
  */
 export async function contactKeysSnapshot(limit: number): Promise<KeyHashSet | undefined> {
   const keys = new KeyHashSet();
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out: ScanCommandOutput = await documentClient().send(
-      new ScanCommand({
-        TableName: contactsTableName(),
-        ProjectionExpression: '#key',
-        ExpressionAttributeNames: { '#key': 'suppressionKey' },
-        ConsistentRead: true,
-        Limit: SCAN_PAGE_ITEMS,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of out.Items ?? []) keys.add(item.suppressionKey as string);
+  const pages = scanPages({
+    TableName: contactsTableName(),
+    ProjectionExpression: '#key',
+    ExpressionAttributeNames: { '#key': 'suppressionKey' },
+    ConsistentRead: true,
+  });
+  for await (const page of pages) {
+    for (const item of page) keys.add(item.suppressionKey as string);
     if (keys.size > limit) return undefined;
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return keys;
 }
 
@@ -318,14 +304,7 @@ export async function* contactsOfList(listId: string): AsyncGenerator<ContactIte
 
 /** Pages of every contact (a campaign without a list filter). */
 export async function* allContacts(): AsyncGenerator<ContactItem[]> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient().send(
-      new ScanCommand({ TableName: contactsTableName(), Limit: SCAN_PAGE_ITEMS, ExclusiveStartKey: startKey }),
-    );
-    yield (out.Items ?? []).map(fromItem);
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of scanPages({ TableName: contactsTableName() })) yield page.map(fromItem);
 }
 
 // ─── Added for re-permission flags (issue 7, retention) ──────────────────────────────────

@@ -2,11 +2,11 @@
  * The opposition store (rules.md §8): one item per suppression key, email and phone
  * alike. Entries are never deleted, by the purge or by an erasure (rules.md §0.3).
  */
-import { GetCommand, ScanCommand, type ScanCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel, SuppressionReason } from '#domain/reasons';
 import { suppressionsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { approximateItemCount, batchGet, SCAN_PAGE_ITEMS } from './dynamo-batch.ts';
+import { approximateItemCount, batchGet, scanPages } from './dynamo-batch.ts';
 
 /** How the person said no (or how we learnt the address is dead). */
 export type SuppressionSource =
@@ -83,29 +83,22 @@ export function approximateSuppressionCount(): Promise<number> {
  */
 export async function snapshotSuppressions(limit: number): Promise<SuppressionSnapshot | undefined> {
   const snapshot: SuppressionSnapshot = new Map();
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out: ScanCommandOutput = await documentClient().send(
-      new ScanCommand({
-        TableName: suppressionsTableName(),
-        // aliases: attribute names never collide with DynamoDB's reserved words this way
-        ProjectionExpression: '#key, #reason, #sources',
-        ExpressionAttributeNames: { '#key': 'suppressionKey', '#reason': 'reason', '#sources': 'sources' },
-        ConsistentRead: true,
-        // pages of 1 MB hold ≈ 5,000 suppressions; see SCAN_PAGE_ITEMS
-        Limit: SCAN_PAGE_ITEMS,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of out.Items ?? []) {
+  const pages = scanPages({
+    TableName: suppressionsTableName(),
+    // aliases: attribute names never collide with DynamoDB's reserved words this way
+    ProjectionExpression: '#key, #reason, #sources',
+    ExpressionAttributeNames: { '#key': 'suppressionKey', '#reason': 'reason', '#sources': 'sources' },
+    ConsistentRead: true,
+  });
+  for await (const page of pages) {
+    for (const item of page) {
       snapshot.set(item.suppressionKey as string, {
         reason: item.reason as SuppressionReason,
         sources: (item.sources as SuppressionSource[] | undefined) ?? [],
       });
     }
     if (snapshot.size > limit) return undefined;
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return snapshot;
 }
 
