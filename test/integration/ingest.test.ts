@@ -166,9 +166,9 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     },
   );
 
-  it('a big consent list: its import evidence fits the ledger (one entry per 200 contacts)', async () => {
+  it('a big consent list: its import evidence fits the ledger (one entry per 1,000 contacts)', async () => {
     const rows = ['email;phone;consent_at'];
-    for (let i = 0; i < 300; i++)
+    for (let i = 0; i < 1_300; i++)
       rows.push(
         `prenom.nom${i}@gmail.com;06 12 34 ${String(i)
           .padStart(4, '0')
@@ -189,10 +189,10 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
       },
     });
     const result = await ingestListOnce(await uploadList(manifest, data), defaultSettings, now);
-    expect(result.rows).toEqual({ total: 300, accepted: 300, rejected: 0 });
+    expect(result.rows).toEqual({ total: 1_300, accepted: 1_300, rejected: 0 });
     const { ledgerEntriesFor } = await import('#store/ledger');
     const imports = (await ledgerEntriesFor('list#newsletter-big')).filter((e) => e.type === 'contact-imported');
-    expect(imports.map((e) => (e.payload as { contacts: unknown[] }).contacts.length).sort()).toEqual([100, 200]);
+    expect(imports.map((e) => (e.payload as { contacts: unknown[] }).contacts.length).sort()).toEqual([1000, 300]);
   });
 
   it.each(['key-snapshot', 'look-ups'] as const)(

@@ -131,9 +131,9 @@ describe('evidence ledger on DynamoDB Local', () => {
     expect(await verifyLedger()).toMatchObject({ ok: true, entries: 250 });
   });
 
-  it('a long payload (100 contacts of import evidence) is stored gzipped, read back whole; altered, it fails its hash', async () => {
+  it('a long payload (1,000 contacts of import evidence) is stored gzipped, read back whole; altered, it fails its hash', async () => {
     const [subject] = subjectsIn('c3', 1) as [string];
-    const contacts = Array.from({ length: 100 }, (_, i) => ({
+    const contacts = Array.from({ length: 1_000 }, (_, i) => ({
       k: randomBytes(32).toString('hex'),
       consent: i % 2 ? randomBytes(32).toString('hex') : undefined,
     }));
@@ -281,6 +281,12 @@ describe('evidence ledger on DynamoDB Local', () => {
     await deleteEntry('c4', 2);
     await rewindHead('c4', written[0] as LedgerEntry);
     expect(await verifyLedger()).toEqual({ ok: false, chain: 'c4', seq: 2, problem: 'truncated' });
+  });
+
+  it('refuses a payload over 200 KB (an entry is evidence, not a document store)', async () => {
+    await expect(
+      appendLedgerEntries([{ ...imported('k1', 1), payload: { note: 'x'.repeat(200_001) } }]),
+    ).rejects.toThrow(/payload too large/);
   });
 
   it('refuses an entry carrying an address, without echoing it', async () => {

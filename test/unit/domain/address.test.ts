@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalEmail,
@@ -92,6 +93,11 @@ describe('suppression keys (rules.md §8)', () => {
     expect(suppressionKey('The quick brown fox jumps over the lazy dog', 'key')).toBe(
       'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8',
     );
+    // the secret's UTF-8 bytes are the key, whichever secret came before
+    for (const secret of ['clé-été', 'key', 'clé-été'])
+      expect(suppressionKey('jean@acme.fr', secret)).toBe(
+        createHmac('sha256', Buffer.from(secret, 'utf8')).update('jean@acme.fr').digest('hex'),
+      );
   });
 
   it('variants of one address and forms of one phone share a key', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ConsentProof } from '#domain/contact';
 import {
@@ -65,6 +66,16 @@ describe('entryHash', () => {
     const { hash, ...unhashed } = entry;
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(entryHash({ ...unhashed, extra: 'store attribute' } as typeof unhashed)).toBe(hash);
+  });
+
+  it('is the sha256 of the canonical JSON of those fields, with the payload as given or as precomputed', () => {
+    const { hash, ...unhashed } = entry;
+    const { chain, seq, type, at, subject, payload, prevHash } = unhashed;
+    const byDefinition = createHash('sha256')
+      .update(canonicalJson({ chain, seq, type, at, subject, payload, prevHash }))
+      .digest('hex');
+    expect(hash).toBe(byDefinition);
+    expect(entryHash(unhashed, canonicalJson(payload))).toBe(byDefinition);
   });
 
   it.each([
