@@ -1,12 +1,15 @@
 /**
  * Which accepted rows of an ingestion are looked up in the contacts table before they
- * are written (issue 4: a contact already stored is merged, never overwritten blind).
+ * are written, and how the new ones are written (issue 4: a contact already stored is
+ * merged, never overwritten blind).
  *
- * - `look-ups`: every accepted row (BatchGetItem, consistent reads).
+ * - `look-ups`: every accepted row is looked up (BatchGetItem, consistent reads).
  * - `key-snapshot`: only the rows whose key was stored when the run began (a consistent
- *   Scan of the keys); the others are new, and written blind by BatchWriteItem. Taken
- *   when the table is small next to the list, and only while no other ingestion runs:
- *   a contact another run writes after the snapshot would be overwritten.
+ *   Scan of the keys); the others are new. Taken when the table is small next to the list.
+ * A run alone writes its new contacts with BatchWriteItem ("blind": nothing checks, as
+ * it is written, that the contact is still absent). Beside another run, a contact found
+ * absent may be stored by the other a moment later: each new contact is then created
+ * only if still absent (a conditional put), else merged.
  *
  * Runs coordinate through the imports-running item (store/lists.ts):
  * 1. A run declares itself; it writes blind only if no other live run is declared. The
@@ -39,15 +42,18 @@ const WAIT_POLL_MS = 200;
 
 export type ContactsCheckMode = 'key-snapshot' | 'look-ups';
 
-/** A batch whose new contacts may be written blind: call `written` with their write. */
+/**
+ * A batch whose new contacts may be written blind: call `written` with their write.
+ * `keys`: the snapshot (look up only the rows it may hold), or absent (look up every row).
+ */
 export interface BlindBatch {
-  keys: KeyHashSet;
+  keys?: KeyHashSet;
   written(write: Promise<unknown>): void;
 }
 
 export class ContactsCheck {
   private readonly runId = randomUUID();
-  /** declared as writing blind (from before its snapshot is read until another run shows up) */
+  /** declared as writing blind (from its start, alone, until another run shows up) */
   private blind = false;
   private keys: KeyHashSet | undefined;
   /** blind batches whose writes are not stored yet */
@@ -62,8 +68,8 @@ export class ContactsCheck {
   ) {}
 
   /**
-   * Declares the run, takes the snapshot when it is due and allowed, and waits for the
-   * runs writing blind to stop. `mode` forces one way (tests); absent, the table's size
+   * Declares the run; alone, it writes blind and takes the snapshot when it is due;
+   * beside another run, it waits for the runs writing blind to stop. `mode` forces one way (tests); absent, the table's size
    * next to `estimatedRows` decides. Call `end` after, in any case.
    */
   static async begin(
@@ -77,22 +83,22 @@ export class ContactsCheck {
       const limit =
         mode === 'key-snapshot' ? Number.POSITIVE_INFINITY : Math.min(KEYS_MAX, KEYS_PER_ROW * estimatedRows);
       const wanted = mode !== 'look-ups' && (mode === 'key-snapshot' || (await approximateContactCount()) <= limit);
-      const others = await check.declare(wanted);
-      check.blind = wanted && others.length === 0;
+      const others = await check.declare(true);
+      check.blind = others.length === 0;
       check.timer = setInterval(() => check.beat(), HEARTBEAT_MS);
       check.timer.unref();
-      if (check.blind) {
-        const keys = await contactKeysSnapshot(limit);
-        // a run that showed up during the Scan has already turned this one to look-ups
-        if (keys && check.blind) check.keys = keys;
-        else await check.stopBlindWrites();
-      } else {
-        if (wanted) await check.declare(false);
+      if (!check.blind) {
+        await check.declare(false);
         await check.waitForBlindWriters();
+      } else if (wanted) {
+        const keys = await contactKeysSnapshot(limit);
+        // a run that showed up during the Scan has already turned this one to conditional puts
+        if (keys && check.blind) check.keys = keys;
       }
       log.info('contacts checked', {
         by: check.keys ? 'key-snapshot' : 'look-ups',
         contactsStored: check.keys?.size,
+        newContacts: check.blind ? 'batch-writes' : 'conditional-puts',
         otherRuns: others.length,
       });
     } catch (error) {
@@ -103,13 +109,14 @@ export class ContactsCheck {
   }
 
   /**
-   * For the next batch: the snapshot, if its new contacts may still be written blind,
-   * else undefined (look every accepted row up).
+   * For the next batch: a blind batch (with the snapshot, if one was read) while its new
+   * contacts may still be written blind, else undefined (look every accepted row up,
+   * create each new contact only if still absent).
    */
   blindBatch(): BlindBatch | undefined {
     if (this.failure) throw this.failure;
     const keys = this.keys;
-    if (!this.blind || !keys) return undefined;
+    if (!this.blind) return undefined;
     let settle = () => {};
     const settled = new Promise<void>((resolve) => {
       settle = resolve;
@@ -152,7 +159,12 @@ export class ContactsCheck {
     this.beating = (async () => {
       const others = await this.declare(this.blind);
       if (this.blind && others.length > 0) {
-        this.log.info('contacts checked', { by: 'look-ups', since: 'another run began', otherRuns: others.length });
+        this.log.info('contacts checked', {
+          by: 'look-ups',
+          newContacts: 'conditional-puts',
+          since: 'another run began',
+          otherRuns: others.length,
+        });
         await this.stopBlindWrites();
       }
     })()

@@ -37,7 +37,7 @@ import {
   putContactIfVersion,
 } from '#store/contacts';
 import { contactKeysWithPhoneKey } from '#store/dsr-reads';
-import { chunk } from '#store/dynamo-batch';
+import { chunk, inParallel } from '#store/dynamo-batch';
 import { appendLedgerEntries, ledgerEntriesFor } from '#store/ledger';
 import { getList, type ListItem, putList } from '#store/lists';
 import {
@@ -64,6 +64,8 @@ const BATCH_ROWS = 250;
 const IN_FLIGHT = 8;
 /** BatchWriteItem requests in flight, all batches together: the table is never left idle. */
 export const WRITE_REQUESTS_IN_FLIGHT = 16;
+/** conditional puts in flight per batch, when new contacts are not written blind (another run is on) */
+const CONDITIONAL_PUTS_IN_FLIGHT = 8;
 /**
  * rules.md §4 R3 is checked against a snapshot of the whole suppressions table, read
  * once, when it holds at most SNAPSHOT_PER_ROW suppressions per (estimated) row of the
@@ -273,20 +275,21 @@ export async function ingestList(
       release();
     }
     // Only accepted rows are looked up in the contacts table: merging needs the stored one,
-    // and a contact another list wrote a moment ago must be seen (consistent read), or a
-    // BatchWriteItem would overwrite it. With a snapshot of the stored keys, only the rows
-    // whose key was in it (contacts-check.ts).
+    // and a contact another list wrote a moment ago must be seen (consistent read). With a
+    // snapshot of the stored keys, only the rows whose key was in it (contacts-check.ts).
+    // New contacts: BatchWriteItem for a run alone; beside another run, which may store
+    // the same person after our look-up, each is created only if still absent, else merged.
     const blind = contacts?.blindBatch();
-    let writing: Promise<void> = Promise.resolve();
-    let fresh: Contact[];
-    let merged: Promise<boolean[]>;
+    let writing: Promise<unknown> = Promise.resolve();
+    let written: number;
     try {
+      const keys = blind?.keys;
       const stored = await getContacts(
-        (blind ? accepted.filter((c) => blind.keys.mayHave(c.suppressionKey)) : accepted).map((c) => c.suppressionKey),
+        (keys ? accepted.filter((c) => keys.mayHave(c.suppressionKey)) : accepted).map((c) => c.suppressionKey),
         { consistent: true },
       );
-      fresh = accepted.filter((c) => !stored.has(c.suppressionKey));
-      merged = Promise.all(
+      const fresh = accepted.filter((c) => !stored.has(c.suppressionKey));
+      const merged = Promise.all(
         accepted.flatMap((c) => {
           const current = stored.get(c.suppressionKey);
           return current ? [mergeInto(current, c, settings)] : [];
@@ -294,12 +297,16 @@ export async function ingestList(
       );
       // awaited below; if the write fails first, its failure is the batch's
       merged.catch(() => {});
-      writing = writer.write(fresh);
-      await writing;
+      const created = blind
+        ? writer.write(fresh).then(() => fresh.length)
+        : inParallel(fresh, CONDITIONAL_PUTS_IN_FLIGHT, (c) => mergeInto(undefined, c, settings)).then(
+            (done) => done.filter(Boolean).length,
+          );
+      writing = created;
+      written = (await created) + (await merged).filter(Boolean).length;
     } finally {
       blind?.written(writing);
     }
-    const written = fresh.length + (await merged).filter(Boolean).length;
     // the evidence follows the writes it vouches for (a crash in between: the retry writes it)
     await evidence.add(imported);
     return written;
@@ -466,10 +473,11 @@ async function replayLateSuppressions(before: SuppressionSnapshot, log: typeof l
 /**
  * Merges a contact into the stored one under the optimistic lock; a concurrent change
  * (a click extending the expiry) makes us re-read and merge again, so it is never lost.
+ * With no stored one, creates it only if still absent (else re-reads and merges).
  * Returns false when the merge changes nothing (a re-run of the same list).
  */
-async function mergeInto(stored: ContactItem, incoming: Contact, settings: Settings): Promise<boolean> {
-  let current: ContactItem | undefined = stored;
+async function mergeInto(stored: ContactItem | undefined, incoming: Contact, settings: Settings): Promise<boolean> {
+  let current = stored;
   for (let attempt = 0; attempt < 10; attempt++) {
     const { ttl: _t, expiryBucket: _b, version, ...contact } = current ?? ({} as ContactItem);
     const merged = current ? mergeContact(contact, incoming) : incoming;

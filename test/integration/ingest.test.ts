@@ -370,6 +370,24 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
       expect((await runningImports()).filter((r) => r.listId.startsWith('side-'))).toEqual([]);
     });
 
+    it('two lists of the same 600 people, ingested at once, both looking every row up: both stay on every contact', async () => {
+      const [a, b] = await Promise.all([listOf('side-h', 8000, 8600), listOf('side-i', 8000, 8600)]);
+      const logs = captureLogs();
+      try {
+        await Promise.all([
+          ingestListOnce(a, defaultSettings, now, { contactsCheck: 'look-ups' }),
+          ingestListOnce(b, defaultSettings, now, { contactsCheck: 'look-ups' }),
+        ]);
+      } finally {
+        logs.restore();
+      }
+      // the run that began second created each new contact only if still absent
+      const checks = logs.records().filter((l) => l.message === 'contacts checked' && l.since === undefined);
+      expect(checks.map((l) => l.newContacts).sort()).toEqual(['batch-writes', 'conditional-puts']);
+      for (let i = 8000; i < 8600; i++)
+        expect((await getContact(keyOf(i)))?.listIds.sort()).toEqual(['side-h', 'side-i']);
+    });
+
     it('a run writing blind stops when another run begins, and says so once its blind writes are stored', async () => {
       const key = await listOf('side-c', 3000, 6000);
       let declaredAfter: boolean | undefined;
