@@ -343,20 +343,21 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
       return uploadList(tradeShowManifest(listId, data), data);
     };
     const keyOf = (i: number) => emailSuppressionKey(`side${i}@societe-${i % 9}.fr`, secret) as string;
-
-    it('two lists sharing 1,000 people, ingested at once, each asking for a key snapshot: both stay on every shared contact', async () => {
-      const [a, b] = await Promise.all([listOf('side-a', 0, 2000), listOf('side-b', 1000, 3000)]);
+    /** Ingests two lists at once; returns how each run said it checked contacts at its start. */
+    const ingestSideBySide = async (keys: string[], contactsCheck: 'key-snapshot' | 'look-ups') => {
       const logs = captureLogs();
       try {
-        await Promise.all([
-          ingestListOnce(a, defaultSettings, now, { contactsCheck: 'key-snapshot' }),
-          ingestListOnce(b, defaultSettings, now, { contactsCheck: 'key-snapshot' }),
-        ]);
+        await Promise.all(keys.map((key) => ingestListOnce(key, defaultSettings, now, { contactsCheck })));
       } finally {
         logs.restore();
       }
+      return logs.records().filter((l) => l.message === 'contacts checked' && l.since === undefined);
+    };
+
+    it('two lists sharing 1,000 people, ingested at once, each asking for a key snapshot: both stay on every shared contact', async () => {
+      const lists = await Promise.all([listOf('side-a', 0, 2000), listOf('side-b', 1000, 3000)]);
+      const checks = await ingestSideBySide(lists, 'key-snapshot');
       // one of them wrote blind; the other waited for it, then looked every contact up
-      const checks = logs.records().filter((l) => l.message === 'contacts checked' && l.since === undefined);
       expect(checks.map((l) => l.by).sort()).toEqual(['key-snapshot', 'look-ups']);
       const stored = new Map(
         (await scanAllItems(contactsTableName()))
@@ -371,18 +372,9 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     });
 
     it('two lists of the same 600 people, ingested at once, both looking every row up: both stay on every contact', async () => {
-      const [a, b] = await Promise.all([listOf('side-h', 8000, 8600), listOf('side-i', 8000, 8600)]);
-      const logs = captureLogs();
-      try {
-        await Promise.all([
-          ingestListOnce(a, defaultSettings, now, { contactsCheck: 'look-ups' }),
-          ingestListOnce(b, defaultSettings, now, { contactsCheck: 'look-ups' }),
-        ]);
-      } finally {
-        logs.restore();
-      }
+      const lists = await Promise.all([listOf('side-h', 8000, 8600), listOf('side-i', 8000, 8600)]);
+      const checks = await ingestSideBySide(lists, 'look-ups');
       // the run that began second created each new contact only if still absent
-      const checks = logs.records().filter((l) => l.message === 'contacts checked' && l.since === undefined);
       expect(checks.map((l) => l.newContacts).sort()).toEqual(['batch-writes', 'conditional-puts']);
       for (let i = 8000; i < 8600; i++)
         expect((await getContact(keyOf(i)))?.listIds.sort()).toEqual(['side-h', 'side-i']);
