@@ -14,7 +14,9 @@
  * (DynamoDB Local writes 10–25× slower into a second stream-enabled table: measured),
  * and the ingestion's key snapshot reads the ceiling's items too; the ceiling is written
  * half just before and half just after the ingestion (this machine's speed drifts); the
- * ingestion runs in a fresh process, as in a Lambda (`--ingest-child`).
+ * ingestion runs in a fresh process, as in a Lambda (`--ingest-child`); DynamoDB Local's JVM
+ * runs on cores of its own, everything else on the others, for the ceiling as for the
+ * ingestion (`BENCH_SHARED_CORES=1`: all on all).
  * CPU seconds are reported for the ingestion's process, DynamoDB Local's JVM, and s3rver
  * + SES local. Then the suppressions snapshot at its cap (50,000) is timed.
  *
@@ -144,6 +146,10 @@ if (childAt !== -1) {
 const rows = benchRows();
 const list = await generateList(rows);
 const emulators = await startBenchEmulators();
+// DynamoDB Local on a core of its own, the ceiling's client, the ingestion and s3rver on
+// the other, for both sides of the ratio: in AWS the table and the Lambda never share a
+// CPU. BENCH_SHARED_CORES=1: every process on every core (bench/README.md has both).
+const cores = process.env.BENCH_SHARED_CORES === '1' ? undefined : emulators.pinDynamoToOwnCores();
 try {
   const upload = async (generated: typeof list) => {
     const manifestBytes = await readFile(generated.manifestPath);
@@ -294,6 +300,7 @@ try {
       rawItemsPerSecond: raw.rowsPerSecond,
       rawBeforeAfter: [rawBefore.rowsPerSecond, rawAfter.rowsPerSecond],
       ratio: Math.round((100 * ingestWritesPerSecond) / raw.rowsPerSecond) / 100,
+      cores: cores ? `DynamoDB Local ${cores.dynamoCores}, the rest ${cores.otherCores}` : 'shared',
       itemBytesCeiling: itemBytes,
       itemBytesIngested: ingestedItemBytes,
       itemValuesCeiling: ceilingItemValues,

@@ -8,8 +8,9 @@
  * (its sizes, extra arguments). Benches that need DynamoDB Local / s3rver / SES local
  * call `startBenchEmulators()` first and `stop()` at the end.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,6 +94,13 @@ export interface BenchEmulators {
   env: Record<string, string>;
   /** CPU seconds used so far by the emulators: all of them, and DynamoDB Local's JVM */
   cpuSeconds(): { total: number; dynamo: number };
+  /**
+   * Gives DynamoDB Local's JVM cores of its own (the first half of the machine's, at least
+   * one), and the emulator host (s3rver, SES), this process and every process it starts
+   * later the others: in AWS, DynamoDB and a Lambda never share a CPU. Returns the split,
+   * or undefined when it cannot be made (one core, or no `taskset`).
+   */
+  pinDynamoToOwnCores(): { dynamoCores: string; otherCores: string } | undefined;
   stop(): Promise<void>;
 }
 
@@ -132,19 +140,33 @@ export async function startBenchEmulators(): Promise<BenchEmulators> {
     resetClients();
     resetSecrets();
     const pid = host.pid as number;
-    return { env, cpuSeconds: () => treeCpuSeconds(pid), stop };
+    return { env, cpuSeconds: () => treeCpuSeconds(pid), pinDynamoToOwnCores: () => pinDynamoToOwnCores(pid), stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-/**
- * CPU seconds (user + system) used by a process and all its descendants, from /proc;
- * `dynamo`: the part of DynamoDB Local's JVM.
- */
-export function treeCpuSeconds(rootPid: number): { total: number; dynamo: number } {
-  const ticksPerSecond = 100; // USER_HZ on Linux
+function pinDynamoToOwnCores(emulatorsPid: number): { dynamoCores: string; otherCores: string } | undefined {
+  const cores = availableParallelism();
+  if (cores < 2) return undefined;
+  const half = Math.floor(cores / 2);
+  const dynamoCores = half > 1 ? `0-${half - 1}` : '0';
+  const otherCores = cores - half > 1 ? `${half}-${cores - 1}` : String(half);
+  const tree = processTree(emulatorsPid);
+  try {
+    // -a: every thread of the process; threads and processes started later inherit it
+    for (const [pid, { java }] of tree)
+      execFileSync('taskset', ['-a', '-p', '-c', java ? dynamoCores : otherCores, String(pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-p', '-c', otherCores, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { dynamoCores, otherCores };
+}
+
+/** The processes of a tree (the root and its descendants), from /proc: CPU ticks, and whether it is a JVM. */
+function processTree(rootPid: number): Map<number, { ticks: number; java: boolean }> {
   const stats = new Map<number, { ppid: number; ticks: number; java: boolean }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -158,16 +180,24 @@ export function treeCpuSeconds(rootPid: number): { total: number; dynamo: number
       // the process ended meanwhile
     }
   }
-  let ticks = 0;
-  let javaTicks = 0;
   const inTree = (pid: number): boolean => {
     for (let p: number | undefined = pid; p !== undefined && p > 1; p = stats.get(p)?.ppid) {
       if (p === rootPid) return true;
     }
     return false;
   };
-  for (const [pid, stat] of stats) {
-    if (!inTree(pid)) continue;
+  return new Map([...stats].filter(([pid]) => inTree(pid)));
+}
+
+/**
+ * CPU seconds (user + system) used by a process and all its descendants, from /proc;
+ * `dynamo`: the part of DynamoDB Local's JVM.
+ */
+export function treeCpuSeconds(rootPid: number): { total: number; dynamo: number } {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let ticks = 0;
+  let javaTicks = 0;
+  for (const stat of processTree(rootPid).values()) {
     ticks += stat.ticks;
     if (stat.java) javaTicks += stat.ticks;
   }
