@@ -40,9 +40,14 @@ export class ObjectMissing extends Error {
 
 /** Streams an object's bytes; ObjectMissing when there is none. */
 export async function objectStream(key: string): Promise<Readable> {
+  return (await openObject(key)).body;
+}
+
+/** An object's bytes as a stream, and its size (as soon as S3 answers); ObjectMissing when there is none. */
+async function openObject(key: string): Promise<{ body: Readable; bytes: number }> {
   try {
     const out = await s3Client().send(new GetObjectCommand({ Bucket: bucketName(), Key: key }));
-    return out.Body as Readable;
+    return { body: out.Body as Readable, bytes: out.ContentLength ?? 0 };
   } catch (error) {
     if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
       throw new ObjectMissing(`no object at ${key}`);
@@ -57,15 +62,20 @@ export async function objectBytes(key: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The SHA-256 (hex) of an object's bytes, streamed, and how many there are. */
-export async function objectSha256(key: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of await objectStream(key)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
+/**
+ * Hashes an object: its size as soon as S3 answers (ObjectMissing when there is none),
+ * and the SHA-256 (hex) of its bytes once they are all read, streamed.
+ */
+export async function objectSha256(key: string): Promise<{ bytes: number; sha256: Promise<string> }> {
+  const { body, bytes } = await openObject(key);
+  const sha256 = (async () => {
+    const hash = createHash('sha256');
+    for await (const chunk of body) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  })();
+  // awaited by the caller; a caller that fails first must not leave it unobserved
+  sha256.catch(() => {});
+  return { bytes, sha256 };
 }
 
 export async function objectExists(key: string): Promise<boolean> {
