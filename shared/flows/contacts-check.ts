@@ -69,8 +69,9 @@ export class ContactsCheck {
 
   /**
    * Declares the run; alone, it writes blind and takes the snapshot when it is due;
-   * beside another run, it waits for the runs writing blind to stop. `mode` forces one way (tests); absent, the table's size
-   * next to `estimatedRows` decides. Call `end` after, in any case.
+   * beside another run, it waits for the runs writing blind to stop. `mode` forces one
+   * way (tests); absent, the table's size next to `estimatedRows` decides. Call `end`
+   * after, in any case.
    */
   static async begin(
     listId: string,
