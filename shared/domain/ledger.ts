@@ -122,9 +122,8 @@ export function entryHash(entry: Omit<LedgerEntry, 'hash'>, payloadJson = canoni
   const { chain, seq, type, at, subject, prevHash } = entry;
   // canonicalJson({ chain, seq, type, at, subject, payload, prevHash }), keys in order,
   // with the payload's canonical JSON as the caller may already hold it
-  const j = (v: unknown) => canonicalJson(v);
   return sha256Hex(
-    `{"at":${j(at)},"chain":${j(chain)},"payload":${payloadJson},"prevHash":${j(prevHash)},"seq":${j(seq)},"subject":${j(subject)},"type":${j(type)}}`,
+    `{"at":${canonicalJson(at)},"chain":${canonicalJson(chain)},"payload":${payloadJson},"prevHash":${canonicalJson(prevHash)},"seq":${canonicalJson(seq)},"subject":${canonicalJson(subject)},"type":${canonicalJson(type)}}`,
   );
 }
 

@@ -81,9 +81,6 @@ export class ContactsCheck {
   ): Promise<ContactsCheck> {
     const check = new ContactsCheck(listId, log);
     try {
-      const limit =
-        mode === 'key-snapshot' ? Number.POSITIVE_INFINITY : Math.min(KEYS_MAX, KEYS_PER_ROW * estimatedRows);
-      const wanted = mode !== 'look-ups' && (mode === 'key-snapshot' || (await approximateContactCount()) <= limit);
       const others = await check.declare(true);
       check.blind = others.length === 0;
       check.timer = setInterval(() => check.beat(), HEARTBEAT_MS);
@@ -91,8 +88,14 @@ export class ContactsCheck {
       if (!check.blind) {
         await check.declare(false);
         await check.waitForBlindWriters();
-      } else if (wanted) {
-        const keys = await contactKeysSnapshot(limit);
+      } else if (mode !== 'look-ups') {
+        // the table's item count decides, read only by a run that may use the snapshot
+        const limit =
+          mode === 'key-snapshot' ? Number.POSITIVE_INFINITY : Math.min(KEYS_MAX, KEYS_PER_ROW * estimatedRows);
+        const keys =
+          mode === 'key-snapshot' || (await approximateContactCount()) <= limit
+            ? await contactKeysSnapshot(limit)
+            : undefined;
         // a run that showed up during the Scan has already turned this one to conditional puts
         if (keys && check.blind) check.keys = keys;
       }
