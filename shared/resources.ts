@@ -125,12 +125,14 @@ export const tables = [
 export interface LifecycleRule {
   id: string;
   prefix: string;
-  expirationDays: number;
+  /** the current objects expire after this; absent, they stay (older versions go the next day either way) */
+  expirationDays?: number;
 }
 
 /**
  * The bucket: lists arrive under `incoming/`, reports leave under `reports/`, campaigns
- * under `campaigns/`, ledger digests under `ledger-digests/` (Object Lock in AWS).
+ * under `campaigns/`, ledger digests under `ledger-digests/` (Object Lock in AWS), the
+ * register of stored contact keys under `state/contact-keys/`.
  * Raw uploads and per-row reports hold personal data: 30 days (rules.md §5).
  */
 export const bucketDefinition = {
@@ -141,6 +143,8 @@ export const bucketDefinition = {
     reports: 'reports/',
     campaigns: 'campaigns/',
     ledgerDigests: 'ledger-digests/',
+    /** the register of stored contact keys (shared/store/contact-keys.ts): hashes, no personal data */
+    contactKeys: 'state/contact-keys/',
   },
   /** the object whose creation starts an ingestion: the manifest is the commit marker */
   ingestTrigger: { prefix: 'incoming/', suffix: 'manifest.json' },
@@ -148,6 +152,8 @@ export const bucketDefinition = {
   lifecycle: [
     { id: 'incoming-30-days', prefix: 'incoming/', expirationDays: 30 },
     { id: 'reports-30-days', prefix: 'reports/', expirationDays: 30 },
+    // the key register replaces its objects as it merges them: their old versions go
+    { id: 'contact-keys-old-versions', prefix: 'state/contact-keys/' },
   ] satisfies LifecycleRule[],
   ledgerDigestRetentionDays: 3650,
   /**

@@ -53,7 +53,8 @@ export interface HygieneFunctionProps {
 }
 
 export type TableAccess = 'read' | 'write' | 'readWrite';
-export type ObjectAccess = 'read' | 'write' | 'readWrite';
+/** `replace`: read, write and delete (objects that a newer one makes useless) */
+export type ObjectAccess = 'read' | 'write' | 'readWrite' | 'replace';
 
 /** HMAC_SECRET_ARN: shared/store/secrets.ts reads the secret through it */
 export const SECRET_ENV_VAR = 'HMAC_SECRET_ARN';
@@ -213,6 +214,7 @@ export class HygieneFunction extends Construct {
       ...(access !== 'write' ? ['s3:GetObject'] : []),
       // lib-storage uploads big reports in parts; an aborted upload must be cleaned up.
       ...(access !== 'read' ? ['s3:PutObject', 's3:AbortMultipartUpload'] : []),
+      ...(access === 'replace' ? ['s3:DeleteObject'] : []),
     ];
     this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: [`${bucketArn}/${prefix}*`] }));
     acknowledgeWildcardResource(

@@ -46,8 +46,8 @@ export class Ingestion extends Construct {
       timeout,
       memorySize: 1769,
     })
-      // scan, describe: the stored keys are read once per list when the table is small next
-      // to the list, as its item count tells (shared/flows/contacts-check.ts)
+      // scan, describe: the stored keys are read once per list (the key register's check,
+      // or its rebuild when the table is small next to the list: shared/flows/contacts-check.ts)
       .useTable(contactsTable, 'readWrite', { scan: true, describe: true })
       // scan, describe: the whole table is read once per list when it is small, as its item
       // count tells (rules.md §4 R3 snapshot)
@@ -57,6 +57,9 @@ export class Ingestion extends Construct {
       .useTable(ledgerTable, 'readWrite')
       .useObjects(bucketDefinition.prefixes.incoming, 'read')
       .useObjects(bucketDefinition.prefixes.reports, 'write')
+      // the register of stored contact keys: read, written, its merged objects deleted
+      // (shared/store/contact-keys.ts)
+      .useObjects(bucketDefinition.prefixes.contactKeys, 'replace')
       .useSecret();
     // One list per invocation: a list is a long job, and its failure must not replay others.
     this.handler.fn.addEventSource(

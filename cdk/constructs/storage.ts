@@ -12,7 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { bucketDefinition, type TableDefinition, tables } from '../../shared/resources.ts';
+import { bucketDefinition, type LifecycleRule, type TableDefinition, tables } from '../../shared/resources.ts';
 import type { Deployment } from '../settings.ts';
 
 const attributeType = (t: 'S' | 'N') => (t === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER);
@@ -83,10 +83,10 @@ export class Storage extends Construct {
       // versions go the next day, or versioning would keep what the lifecycle expires.
       // Parts of a multipart upload never completed (an ingestion killed while its report
       // streamed, an interrupted `hygiene ingest`) are invisible and would stay: one day.
-      lifecycleRules: bucketDefinition.lifecycle.map((rule) => ({
+      lifecycleRules: bucketDefinition.lifecycle.map((rule: LifecycleRule) => ({
         id: rule.id,
         prefix: rule.prefix,
-        expiration: Duration.days(rule.expirationDays),
+        expiration: rule.expirationDays === undefined ? undefined : Duration.days(rule.expirationDays),
         abortIncompleteMultipartUploadAfter: Duration.days(1),
         noncurrentVersionExpiration: Duration.days(1),
         expiredObjectDeleteMarker: false,

@@ -4,8 +4,10 @@
  * merged, never overwritten blind).
  *
  * - `look-ups`: every accepted row is looked up (BatchGetItem, consistent reads).
- * - `key-snapshot`: only the rows whose key was stored when the run began (a consistent
- *   Scan of the keys); the others are new. Taken when the table is small next to the list.
+ * - `key-snapshot`: only the rows whose key was stored when the run began; the others are
+ *   new. The keys come from the key register (store/contact-keys.ts: 4 bytes a contact,
+ *   in S3) when it is complete, else from a consistent Scan of the table's keys when the
+ *   table is small next to the list — which then rebuilds the register.
  * A run alone writes its new contacts with BatchWriteItem ("blind": nothing checks, as
  * it is written, that the contact is still absent). Beside another run, a contact found
  * absent may be stored by the other a moment later: each new contact is then created
@@ -24,17 +26,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { logger } from '#shared/powertools';
+import { readKeyRegister, writeKeyRegisterBase } from '#store/contact-keys';
 import { approximateContactCount, contactKeysSnapshot } from '#store/contacts';
 import type { KeyHashSet } from '#store/key-hash-set';
 import { declareImport, endImport, type RunningImport } from '#store/lists';
 
 /**
- * A snapshot is taken when the table holds at most KEYS_PER_ROW contacts per (estimated)
- * row of the list — on AWS a consistent Scan reads ≈ 4 contacts per read unit, a look-up
- * costs 1 — and at most KEYS_MAX (4 bytes each in memory: 8 MB).
+ * The stored keys are read from the key register when it holds at most
+ * REGISTER_KEYS_PER_ROW keys per (estimated) row of the list — 400 bytes of S3 against a
+ * look-up — and by a Scan when the table holds at most SCAN_KEYS_PER_ROW contacts per row
+ * — on AWS a consistent Scan reads ≈ 4 contacts per read unit, a look-up costs 1; at most
+ * KEYS_MAX either way (4 bytes each in memory: 8 MB).
  */
-const KEYS_PER_ROW = 4;
+const REGISTER_KEYS_PER_ROW = 100;
+const SCAN_KEYS_PER_ROW = 4;
 const KEYS_MAX = 2_000_000;
+/** a register of more objects than this is merged into one when read */
+const REGISTER_OBJECTS_MAX = 16;
 const HEARTBEAT_MS = 1_000;
 /** a run whose declaration is older than this is taken for dead */
 export const STALE_MS = 60_000;
@@ -80,6 +88,7 @@ export class ContactsCheck {
     mode?: ContactsCheckMode,
   ): Promise<ContactsCheck> {
     const check = new ContactsCheck(listId, log);
+    let keysFrom: 'register' | 'scan' | undefined;
     try {
       const others = await check.declare(true);
       check.blind = others.length === 0;
@@ -89,18 +98,16 @@ export class ContactsCheck {
         await check.declare(false);
         await check.waitForBlindWriters();
       } else if (mode !== 'look-ups') {
-        // the table's item count decides, read only by a run that may use the snapshot
-        const limit =
-          mode === 'key-snapshot' ? Number.POSITIVE_INFINITY : Math.min(KEYS_MAX, KEYS_PER_ROW * estimatedRows);
-        const keys =
-          mode === 'key-snapshot' || (await approximateContactCount()) <= limit
-            ? await contactKeysSnapshot(limit)
-            : undefined;
-        // a run that showed up during the Scan has already turned this one to conditional puts
-        if (keys && check.blind) check.keys = keys;
+        const found = await storedKeys(estimatedRows, mode === 'key-snapshot', () => check.blind);
+        // a run that showed up meanwhile has already turned this one to conditional puts
+        if (found && check.blind) {
+          check.keys = found.keys;
+          keysFrom = found.from;
+        }
       }
       log.info('contacts checked', {
         by: check.keys ? 'key-snapshot' : 'look-ups',
+        keysFrom,
         contactsStored: check.keys?.size,
         newContacts: check.blind ? 'batch-writes' : 'conditional-puts',
         otherRuns: others.length,
@@ -198,4 +205,40 @@ export class ContactsCheck {
       await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
     }
   }
+}
+
+/**
+ * The keys of the contacts stored, for a run alone (`alone` says it still is): from the
+ * key register when it is complete, else by a Scan of the table's keys, which then
+ * rebuilds the register. Undefined: look every accepted row up. `forced`: no size limit.
+ */
+async function storedKeys(
+  estimatedRows: number,
+  forced: boolean,
+  alone: () => boolean,
+): Promise<{ keys: KeyHashSet; from: 'register' | 'scan' } | undefined> {
+  const limit = (perRow: number) => (forced ? Number.POSITIVE_INFINITY : Math.min(KEYS_MAX, perRow * estimatedRows));
+  const [register, count] = await Promise.all([
+    readKeyRegister(limit(REGISTER_KEYS_PER_ROW)),
+    approximateContactCount(),
+  ]);
+  const held = register.keys?.size ?? 0;
+  // Complete, and holding as many keys as the table counts (less the hashes two keys
+  // share): a table restored from a backup, or written to by hand, is not trusted.
+  const trusted = register.keys && register.complete && count <= held + Math.floor(held ** 2 / 2 ** 32);
+  // keys of deleted contacts (purge, erasure) pile up: each costs a look-up; a Scan drops them
+  const bloated = held > 2 * count + 10_000;
+  const scanLimit = limit(SCAN_KEYS_PER_ROW);
+  if (register.keys && trusted && !(bloated && count <= scanLimit)) {
+    // the union of what was read, as one object: safe whoever writes meanwhile
+    if (register.objects.length > REGISTER_OBJECTS_MAX) await writeKeyRegisterBase(register.keys, register.objects);
+    return { keys: register.keys, from: 'register' };
+  }
+  if (count > scanLimit) return undefined;
+  const scanned = await contactKeysSnapshot(scanLimit);
+  // The objects listed before the Scan may go: they hold keys of contacts stored before
+  // it — which it read — or never written. Only if no other run has written since: one
+  // does only once this run has stopped writing blind.
+  if (scanned && alone()) await writeKeyRegisterBase(scanned, register.objects);
+  return scanned && { keys: scanned, from: 'scan' };
 }

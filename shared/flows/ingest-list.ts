@@ -28,6 +28,7 @@ import { type Manifest, manifestSchema } from '#schemas/manifest';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
 import { logger } from '#shared/powertools';
+import { KeyJournal } from '#store/contact-keys';
 import {
   type ContactItem,
   deleteContact,
@@ -208,6 +209,7 @@ export async function ingestList(
     let decided = 0;
     let contactsWritten = 0;
     const writer = newContactsWriter(settings, WRITE_REQUESTS_IN_FLIGHT);
+    const journal = new KeyJournal();
     const evidence = importEvidence(listId, now, await evidenceAlreadyWritten(listId));
 
     const { info, batches } = await openList(await objectStream(`${folder}${manifest.dataFile}`), manifest.csv ?? {});
@@ -298,10 +300,15 @@ export async function ingestList(
       let written: number;
       try {
         const keys = blind?.keys;
+        // In the key register before anything is written (store/contact-keys.ts), all of
+        // them: a contact merged below may have been deleted meanwhile, and then is created.
+        const recorded = journal.record(accepted.map((c) => c.suppressionKey));
+        recorded.catch(() => {});
         const stored = await getContacts(
           (keys ? accepted.filter((c) => keys.mayHave(c.suppressionKey)) : accepted).map((c) => c.suppressionKey),
           { consistent: true },
         );
+        await recorded;
         const fresh = accepted.filter((c) => !stored.has(c.suppressionKey));
         const merged = Promise.all(
           accepted.flatMap((c) => {
@@ -343,6 +350,10 @@ export async function ingestList(
         // the blind writes are all settled here: other runs may look their contacts up
         await Promise.allSettled(pending);
         await contacts.end();
+        // fewer objects for the next run to read; left as they are if it fails, as good
+        await journal.close().catch((error: unknown) => {
+          log.warn('contact key register: objects not merged', { error: (error as Error).name });
+        });
       }
       await evidence.flush();
       if (snapshot) await replayLateSuppressions(snapshot, log);

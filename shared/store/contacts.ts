@@ -19,6 +19,7 @@ import { ttlEpochSeconds } from '#domain/retention';
 import type { Settings } from '#schemas/settings';
 import { contactsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
+import { recordContactKeys } from './contact-keys.ts';
 import { approximateItemCount, BatchWriter, backoff, batchGet, batchPut, scanPages } from './dynamo-batch.ts';
 import { KeyHashSet } from './key-hash-set.ts';
 
@@ -118,15 +119,21 @@ export async function contactKeysSnapshot(limit: number): Promise<KeyHashSet | u
     },
     SNAPSHOT_SEGMENTS,
   );
+  let read = 0;
   for await (const page of pages) {
     for (const item of page) keys.add(item.suppressionKey as string);
-    if (keys.size > limit) return undefined;
+    read += page.length;
+    if (read > limit) return undefined;
   }
   return keys;
 }
 
-/** Writes contacts known not to exist yet, 25 per BatchWriteItem, several batches in flight. */
+/**
+ * Writes contacts known not to exist yet, 25 per BatchWriteItem, several batches in
+ * flight; their keys are recorded in the key register first (contact-keys.ts).
+ */
 export async function putNewContacts(contacts: readonly Contact[], settings: Settings, concurrency = 4): Promise<void> {
+  await recordContactKeys(contacts.map((c) => c.suppressionKey));
   await batchPut(
     contactsTableName(),
     contacts.map((c) => toItem(c, settings) as unknown as Record<string, unknown>),
@@ -136,7 +143,8 @@ export async function putNewContacts(contacts: readonly Contact[], settings: Set
 
 /**
  * A write pipe for new contacts (see BatchWriter): batches of several producers share
- * `concurrency` BatchWriteItem requests in flight.
+ * `concurrency` BatchWriteItem requests in flight. Their keys must be in the key register
+ * already (a `KeyJournal`, contact-keys.ts).
  */
 export function newContactsWriter(
   settings: Settings,
@@ -151,6 +159,7 @@ export function newContactsWriter(
 /**
  * Creates a contact if absent, else replaces it only if its version is still `expectedVersion`.
  * Returns false when someone else changed it in between (the caller re-reads and merges again).
+ * A creation (`expectedVersion` undefined) needs the key in the key register first (contact-keys.ts).
  */
 export async function putContactIfVersion(
   contact: Contact,

@@ -9,27 +9,51 @@ export class KeyHashSet {
   private count = 0;
   private sorted = true;
 
+  /** the distinct hashes held (keys whose hashes collide count once: ≈ n² / 2³³ of them) */
   get size(): number {
+    this.sort();
     return this.count;
   }
 
   add(key: string): void {
+    this.addHash(keyHash(key));
+  }
+
+  /** adds a key by its hash (`keyHash`), as the key register stores them */
+  addHash(hash: number): void {
     if (this.count === this.hashes.length) {
       const grown = new Uint32Array(this.hashes.length * 2);
       grown.set(this.hashes);
       this.hashes = grown;
     }
-    this.hashes[this.count++] = hashOf(key);
+    this.hashes[this.count++] = hash;
     this.sorted = false;
+  }
+
+  /** adds every hash of `hashes` */
+  addHashes(hashes: Uint32Array): void {
+    if (this.count + hashes.length > this.hashes.length) {
+      let length = this.hashes.length * 2;
+      while (length < this.count + hashes.length) length *= 2;
+      const grown = new Uint32Array(length);
+      grown.set(this.hashes.subarray(0, this.count));
+      this.hashes = grown;
+    }
+    this.hashes.set(hashes, this.count);
+    this.count += hashes.length;
+    this.sorted = false;
+  }
+
+  /** every hash held, sorted (a view: valid until the next add) */
+  allHashes(): Uint32Array {
+    this.sort();
+    return this.hashes.subarray(0, this.count);
   }
 
   /** false: the key was never added; true: it probably was. */
   mayHave(key: string): boolean {
-    if (!this.sorted) {
-      this.hashes = this.hashes.slice(0, this.count).sort();
-      this.sorted = true;
-    }
-    const wanted = hashOf(key);
+    this.sort();
+    const wanted = keyHash(key);
     let low = 0;
     let high = this.count - 1;
     while (low <= high) {
@@ -41,9 +65,23 @@ export class KeyHashSet {
     }
     return false;
   }
+
+  /** sorts, and keeps each hash once (a key added twice, or by two objects of the register) */
+  private sort(): void {
+    if (this.sorted) return;
+    const hashes = this.hashes.slice(0, this.count).sort();
+    let distinct = 0;
+    for (let i = 0; i < hashes.length; i++) {
+      if (i === 0 || hashes[i] !== hashes[distinct - 1]) hashes[distinct++] = hashes[i] as number;
+    }
+    this.hashes = hashes;
+    this.count = distinct;
+    this.sorted = true;
+  }
 }
 
-function hashOf(key: string): number {
+/** A key's 32-bit hash (FNV-1a over its UTF-16 code units). */
+export function keyHash(key: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return hash >>> 0;

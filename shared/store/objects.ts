@@ -5,7 +5,14 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { bucketDefinition } from '#shared/resources';
 import { s3Client } from './clients.ts';
@@ -91,6 +98,33 @@ export async function objectExists(key: string): Promise<boolean> {
 
 export async function putObject(key: string, body: string | Buffer, contentType: string): Promise<void> {
   await s3Client().send(new PutObjectCommand({ Bucket: bucketName(), Key: key, Body: body, ContentType: contentType }));
+}
+
+/** The objects under `prefix` (key and size), in key order. */
+export async function listObjects(prefix: string): Promise<{ key: string; bytes: number }[]> {
+  const found: { key: string; bytes: number }[] = [];
+  let token: string | undefined;
+  do {
+    const out = await s3Client().send(
+      new ListObjectsV2Command({ Bucket: bucketName(), Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of out.Contents ?? []) if (o.Key) found.push({ key: o.Key, bytes: o.Size ?? 0 });
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token);
+  return found;
+}
+
+/** Deletes objects, 1,000 per request; fails if S3 reports one it could not delete. */
+export async function deleteObjects(keys: readonly string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 1_000) {
+    const out = await s3Client().send(
+      new DeleteObjectsCommand({
+        Bucket: bucketName(),
+        Delete: { Objects: keys.slice(i, i + 1_000).map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    if (out.Errors?.length) throw new Error(`objects not deleted: ${out.Errors.map((e) => e.Key).join(', ')}`);
+  }
 }
 
 /** Uploads a stream (multipart past 5 MB) — big lists and reports never sit whole in memory. */

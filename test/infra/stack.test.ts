@@ -171,20 +171,30 @@ describe('storage: buckets', () => {
     });
   });
 
-  it('lists bucket: the lifecycle of bucketDefinition (30 days for incoming/ and reports/)', () => {
-    const rules = bucket()?.LifecycleConfiguration.Rules as { Id: string; Prefix: string; ExpirationInDays: number }[];
+  it('lists bucket: the lifecycle of bucketDefinition (30 days for incoming/ and reports/, the key register kept)', () => {
+    const rules = bucket()?.LifecycleConfiguration.Rules as {
+      Id: string;
+      Prefix: string;
+      ExpirationInDays?: number;
+      NoncurrentVersionExpiration?: { NoncurrentDays: number };
+    }[];
     expect(rules.map((r) => [r.Id, r.Prefix, r.ExpirationInDays])).toEqual(
-      bucketDefinition.lifecycle.map((r) => [r.id, r.prefix, r.expirationDays]),
+      bucketDefinition.lifecycle.map((r) => [r.id, r.prefix, 'expirationDays' in r ? r.expirationDays : undefined]),
     );
-    expect(rules.map((r) => r.Prefix)).toEqual(['incoming/', 'reports/']);
-    expect(rules.every((r) => r.ExpirationInDays === 30)).toBe(true);
+    expect(rules.map((r) => [r.Prefix, r.ExpirationInDays])).toEqual([
+      ['incoming/', 30],
+      ['reports/', 30],
+      ['state/contact-keys/', undefined],
+    ]);
+    // the register's objects replaced by a merge: their old versions go after a day
+    expect(rules.map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays)).toEqual([1, 1, 1]);
   });
 
   it('lists bucket: parts of multipart uploads never completed (a report that stopped streaming) go after a day', () => {
     const rules = bucket()?.LifecycleConfiguration.Rules as {
       AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
     }[];
-    expect(rules.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation)).toEqual([1, 1]);
+    expect(rules.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation)).toEqual([1, 1, 1]);
   });
 
   it('every bucket refuses requests without TLS', () => {
@@ -541,13 +551,19 @@ describe('IAM: least privilege', () => {
     expect(actionsOf(statements).filter((a) => /^(s3|sqs|ses|sms-voice):/.test(a))).toEqual([]);
   });
 
-  it('ingest-list reads incoming/ and writes reports/, nothing else of the bucket', () => {
+  it('ingest-list reads incoming/, writes reports/, keeps the key register under state/contact-keys/, nothing else of the bucket', () => {
     const statements = statementsOf(logicalId(stack.ingestion.handler.role));
-    const objectStatements = statements.filter((s) => actionsOf([s]).some((a) => /^s3:(Get|Put)Object$/.test(a)));
+    const objectStatements = statements.filter((s) =>
+      actionsOf([s]).some((a) => /^s3:(Get|Put|Delete)Object$/.test(a)),
+    );
     const grants = objectStatements.map((s) => [actionsOf([s]).sort(), JSON.stringify(s.Resource)]);
     expect(grants).toContainEqual([['s3:GetObject'], expect.stringContaining('/incoming/*')]);
     expect(grants).toContainEqual([['s3:AbortMultipartUpload', 's3:PutObject'], expect.stringContaining('/reports/*')]);
-    expect(grants).toHaveLength(2);
+    expect(grants).toContainEqual([
+      ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+      expect.stringContaining('/state/contact-keys/*'),
+    ]);
+    expect(grants).toHaveLength(3);
   });
 
   it('ingest-list may Scan and describe the suppressions table (its R3 snapshot) and the contacts table (its key snapshot), no other', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KeyHashSet } from '#store/key-hash-set';
+import { KeyHashSet, keyHash } from '#store/key-hash-set';
 
 const key = (i: number, tag = 'k') => createHash('sha256').update(`${tag}${i}`).digest('hex');
 
@@ -26,5 +26,17 @@ describe('KeyHashSet (which stored contacts an ingestion looks up)', () => {
 
   it('an empty set holds nothing', () => {
     expect(new KeyHashSet().mayHave(key(1))).toBe(false);
+  });
+
+  it('takes keys by their hashes (as the key register stores them), and counts each hash once', () => {
+    const set = new KeyHashSet();
+    set.add(key(1));
+    set.addHashes(Uint32Array.from([keyHash(key(1)), keyHash(key(2)), keyHash(key(2))]));
+    for (let i = 3; i < 3_000; i++) set.addHash(keyHash(key(i)));
+    expect(set.size).toBe(2_999);
+    for (let i = 1; i < 3_000; i++) expect(set.mayHave(key(i))).toBe(true);
+    const hashes = set.allHashes();
+    expect(hashes).toHaveLength(2_999);
+    for (let i = 1; i < hashes.length; i++) expect(hashes[i]).toBeGreaterThan(hashes[i - 1] as number);
   });
 });
