@@ -12,7 +12,8 @@
  * so that every path the ingestion takes is warm); the ceiling's keys are SHA-256 hashes, spread as
  * the list's HMACs are; the ceiling and the ingestion write into the same contacts table
  * (DynamoDB Local writes 10–25× slower into a second stream-enabled table: measured),
- * and the ingestion's key snapshot reads the ceiling's items too; the ceiling is written
+ * whose keys are recorded in the key register as an import's are (untimed): the
+ * ingestion finds it complete and holding the ceiling's items too; the ceiling is written
  * half just before and half just after the ingestion (this machine's speed drifts); the
  * ingestion runs in a fresh process, as in a Lambda (`--ingest-child`); DynamoDB Local's JVM
  * runs on cores of its own, everything else on the others, for the ceiling as for the
