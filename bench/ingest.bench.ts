@@ -37,7 +37,7 @@ import { WRITE_REQUESTS_IN_FLIGHT } from '#shared/flows/ingest-list';
 import { ingestListOnce } from '#shared/flows/ingest-once';
 import { recordContactKeys } from '#store/contact-keys';
 import { type ContactItem, contactsOfList, contactsTableName, toItem } from '#store/contacts';
-import { batchGet, batchPut, chunk, inParallel } from '#store/dynamo-batch';
+import { batchGet, batchPut, chunk, inParallel, scanPages } from '#store/dynamo-batch';
 import { objectBytes, objectKeys, putObject, uploadStream } from '#store/objects';
 import { snapshotSuppressions, suppressionsTableName } from '#store/suppressions';
 import { generateList } from './generate-list.ts';
@@ -299,12 +299,28 @@ try {
   // the streamed report is whole: it parses, and its decisions are the list's rows
   const report = JSON.parse((await objectBytes(reportKey)).toString('utf8')) as { decisions: unknown[] };
   if (report.decisions.length !== ingest.rows) throw new Error('report: decisions missing');
+  // and every contact it counts is in the table, under its list (read after the timing;
+  // the ceiling's items name the same list, all with the sample's address)
+  let storedOfList = 0;
+  for await (const page of scanPages(
+    {
+      TableName: table,
+      ProjectionExpression: '#list',
+      FilterExpression: '#list = :list AND email <> :sample',
+      ExpressionAttributeNames: { '#list': 'listId' },
+      ExpressionAttributeValues: { ':list': manifest.listId, ':sample': sample.email },
+    },
+    2,
+  ))
+    storedOfList += page.length;
+  if (storedOfList !== written) throw new Error(`table: ${storedOfList} contacts of the list, ${written} written`);
   const ingestWritesPerSecond = written / ingest.seconds;
   process.stdout.write(
     `${JSON.stringify({
       name: 'ingest-vs-ceiling',
       rows,
       contactsWritten: written,
+      contactsOfListStored: storedOfList,
       ingestContactsPerSecond: Math.round(ingestWritesPerSecond),
       rawItemsPerSecond: raw.rowsPerSecond,
       rawBeforeAfter: [rawBefore.rowsPerSecond, rawAfter.rowsPerSecond],
