@@ -33,12 +33,13 @@ import { declareImport, endImport, type RunningImport } from '#store/lists';
 
 /**
  * The stored keys are read from the key register when it holds at most
- * REGISTER_KEYS_PER_ROW keys per (estimated) row of the list — 400 bytes of S3 against a
- * look-up — and by a Scan when the table holds at most SCAN_KEYS_PER_ROW contacts per row
- * — on AWS a consistent Scan reads ≈ 4 contacts per read unit, a look-up costs 1; at most
- * KEYS_MAX either way (4 bytes each in memory: 8 MB).
+ * REGISTER_KEYS_PER_ROW keys per (estimated) row of the list — 4 KB of S3 (no read unit,
+ * ≈ 0.1 ms in a Lambda) against a look-up (a read unit, ≈ 0.1 ms of a batch) — and by a
+ * Scan when the table holds at most SCAN_KEYS_PER_ROW contacts per row — on AWS a
+ * consistent Scan reads ≈ 4 contacts per read unit, a look-up costs 1; at most KEYS_MAX
+ * either way (4 bytes each in memory: 8 MB).
  */
-const REGISTER_KEYS_PER_ROW = 100;
+const REGISTER_KEYS_PER_ROW = 1_000;
 const SCAN_KEYS_PER_ROW = 4;
 const KEYS_MAX = 2_000_000;
 /** a register of more objects than this is merged into one when read */
