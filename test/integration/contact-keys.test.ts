@@ -9,6 +9,7 @@ import { KeyJournal, readKeyRegister, recordContactKeys, writeKeyRegisterBase } 
 import { contactsTableName, deleteContact, getContact, toItem } from '#store/contacts';
 import { scanAllItems } from '#store/dynamo-batch';
 import type { KeyHashSet } from '#store/key-hash-set';
+import { declareImport, endImport } from '#store/lists';
 import { deleteObjects, listObjects } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
 import { useEmulators } from '../support/emulators.ts';
@@ -176,5 +177,41 @@ describe('ingestion with the key register (contacts-check.ts)', () => {
     expect(await registerObjects()).toHaveLength(2);
     const register = await expectRegisterHoldsTable();
     expect(register.keys?.mayHave('extra-19')).toBe(true);
+  });
+
+  it('a run that Scans to rebuild it writes no base if another run began meanwhile: that run writes beside the Scan', async () => {
+    await clearRegister();
+    await recordContactKeys([keyOf(0)]);
+    const before = await registerObjects();
+    // the Scan is held 1.5 s, the heartbeat (1 s) sees the other run come and stop blind writes
+    const client = documentClient();
+    const original = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    let declared = false;
+    const send = vi.spyOn(client, 'send').mockImplementation((async (...args: unknown[]) => {
+      const command = args[0] as { constructor: { name: string }; input: { TableName?: string } };
+      if (command.constructor.name === 'ScanCommand' && command.input.TableName === contactsTableName() && !declared) {
+        declared = true;
+        await declareImport({
+          runId: 'other',
+          listId: 'other',
+          heartbeatAt: new Date().toISOString(),
+          blindWrites: false,
+        });
+        await new Promise((r) => setTimeout(r, 1_500));
+      }
+      return original(...args);
+    }) as never);
+    try {
+      await ingestListOnce(await listOf('reg-h', 6000, 6010), defaultSettings, now, { contactsCheck: 'key-snapshot' });
+    } finally {
+      send.mockRestore();
+      await endImport('other');
+    }
+    expect(declared).toBe(true);
+    const after = await registerObjects();
+    // what was there stays; no base from that Scan (a run writing beside it may be missing from it)
+    for (const key of before) expect(after).toContain(key);
+    expect(after.filter((k) => k.includes('/base-'))).toEqual([]);
+    expect((await getContact(keyOf(6000)))?.listIds).toEqual(['reg-h']);
   });
 });
