@@ -33,8 +33,8 @@ const CONTENT_TYPE = 'application/octet-stream';
 const READS_IN_FLIGHT = 8;
 /**
  * A journal writes at most one object per JOURNAL_INTERVAL_MS (the keys recorded
- * meanwhile go together): a 100,000-row list makes ≈ 200 small objects, which `close`
- * replaces by one.
+ * meanwhile go together): a 100,000-row list, ≈ 40 s, makes at most 160 small objects,
+ * which `close` replaces by one.
  */
 const JOURNAL_INTERVAL_MS = 250;
 
