@@ -21,24 +21,14 @@ export class KeyHashSet {
 
   /** adds a key by its hash (`keyHash`), as the key register stores them */
   addHash(hash: number): void {
-    if (this.count === this.hashes.length) {
-      const grown = new Uint32Array(this.hashes.length * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
-    }
+    this.reserve(1);
     this.hashes[this.count++] = hash;
     this.sorted = false;
   }
 
   /** adds every hash of `hashes` */
   addHashes(hashes: Uint32Array): void {
-    if (this.count + hashes.length > this.hashes.length) {
-      let length = this.hashes.length * 2;
-      while (length < this.count + hashes.length) length *= 2;
-      const grown = new Uint32Array(length);
-      grown.set(this.hashes.subarray(0, this.count));
-      this.hashes = grown;
-    }
+    this.reserve(hashes.length);
     this.hashes.set(hashes, this.count);
     this.count += hashes.length;
     this.sorted = false;
@@ -64,6 +54,16 @@ export class KeyHashSet {
       else high = middle - 1;
     }
     return false;
+  }
+
+  /** room for `more` hashes, doubling the array as often as needed */
+  private reserve(more: number): void {
+    if (this.count + more <= this.hashes.length) return;
+    let length = this.hashes.length * 2;
+    while (length < this.count + more) length *= 2;
+    const grown = new Uint32Array(length);
+    grown.set(this.hashes.subarray(0, this.count));
+    this.hashes = grown;
   }
 
   /** sorts, and keeps each hash once (a key added twice, or by two objects of the register) */
