@@ -3,7 +3,8 @@
  * -c sendingDomain=acme.fr`), typed and validated once. Two parts:
  * - `settings`: the product settings of shared/schemas/settings.ts (the rulebook's [C]
  *   values), passed to every function as `HYGIENE_SETTINGS` (JSON);
- * - the infrastructure knobs below (sending domain, throughput caps, log retention).
+ * - the infrastructure knobs below (sending domain, throughput caps, ingestion workers,
+ *   log retention).
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
@@ -37,6 +38,12 @@ export const deploymentSchema = z.object({
   alarmEmail: z.email().optional(),
   /** SES messages per second handed to the sender: caps the send-message concurrency */
   senderConcurrency: z.number().int().min(2).max(1000).default(2),
+  /**
+   * ranges of one list ingested at once (the Distributed Map's MaxConcurrency): each is an
+   * ingest-range invocation writing to the tables, so it is bounded by the Lambda
+   * concurrency and the tables' write caps
+   */
+  ingestWorkers: z.number().int().min(1).max(1000).default(10),
 });
 
 export type Deployment = z.infer<typeof deploymentSchema>;

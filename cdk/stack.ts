@@ -6,7 +6,7 @@ import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { bucketDefinition, stackOutputKey, type TableDefinition, tables } from '../shared/resources.ts';
 import { type Platform, SECRET_ENV_VAR } from './constructs/hygiene-function.ts';
-import { INGEST_QUEUE_ENV_VAR, Ingestion } from './constructs/ingestion.ts';
+import { INGEST_QUEUE_ENV_VAR, INGEST_STATE_MACHINE_ENV_VAR, Ingestion } from './constructs/ingestion.ts';
 import { DataSubjectRights, LedgerDigest } from './constructs/ledger.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { SesEvents, SmsInbound, Unsubscribe } from './constructs/oppositions.ts';
@@ -74,6 +74,11 @@ export class ProspectHygieneStack extends Stack {
     this.output('CONFIGURATION_SET', this.sesEvents.configurationSet.configurationSetName, 'SES configuration set');
     this.output('UNSUBSCRIBE_BASE_URL', this.unsubscribe.baseUrl, 'one-click unsubscribe endpoint');
     this.output(INGEST_QUEUE_ENV_VAR, this.ingestion.queue.queue.queueUrl, 'manifests to ingest');
+    this.output(
+      INGEST_STATE_MACHINE_ENV_VAR,
+      this.ingestion.stateMachine.stateMachineArn,
+      'ingestions of planned lists',
+    );
     this.output('SES_EVENTS_QUEUE_URL', this.sesEvents.queue.queue.queueUrl, 'SES events to handle');
     this.output(CAMPAIGN_QUEUE_ENV_VAR, this.sending.campaignQueue.queue.queueUrl, 'campaigns to send');
     this.output(SEND_QUEUE_ENV_VAR, this.sending.sendQueue.queue.queueUrl, 'messages to send');

@@ -34,8 +34,8 @@ export interface TableDefinition {
 /**
  * Contacts, keyed by suppression key (rules.md §8). `byExpiry` lets the purge read only
  * what has expired: partition = expiry month + write shard, sort = expiresAt (ISO).
- * `byList` serves campaign audiences by list; `byPhoneKey` finds by phone a contact keyed by
- * its email (data-subject requests, rules.md §9). The stream carries old images so a TTL
+ * `byPhoneKey` finds by phone a contact keyed by its email (data-subject requests,
+ * rules.md §9). A contact's lists are items of `listMembersTable`, not an index here. The stream carries old images so a TTL
  * deletion still yields a receipt (rules.md §5).
  */
 export const contactsTable = {
@@ -49,17 +49,26 @@ export const contactsTable = {
       sortKey: { name: 'expiresAt', type: 'S' },
       projection: ['expiresAt', 'ttl', 'repermissionFlaggedAt'],
     },
-    {
-      indexName: 'byList',
-      partitionKey: { name: 'listId', type: 'S' },
-      sortKey: { name: 'suppressionKey', type: 'S' },
-      projection: 'ALL',
-    },
     // rules.md §9: a data-subject request by phone finds a contact keyed by its email (sparse: phoneKey is set only then).
     { indexName: 'byPhoneKey', partitionKey: { name: 'phoneKey', type: 'S' }, projection: 'KEYS_ONLY' },
   ],
   ttlAttribute: 'ttl',
   stream: 'NEW_AND_OLD_IMAGES',
+} as const satisfies TableDefinition;
+
+/**
+ * List membership: one item per list and contact it brought (list → suppression key), so
+ * a campaign's audience by list is a Query, whichever list brought the contact last.
+ * Written before the contact (a crash in between leaves a member whose contact the
+ * audience does not find, never a contact its list does not name); deleted with the
+ * contact (shared/store/contacts.ts `deleteContact`, and the TTL receipts).
+ */
+export const listMembersTable = {
+  id: 'ListMembers',
+  envVar: 'LIST_MEMBERS_TABLE',
+  partitionKey: { name: 'listId', type: 'S' },
+  sortKey: { name: 'suppressionKey', type: 'S' },
+  indexes: [],
 } as const satisfies TableDefinition;
 
 /** Oppositions and hard bounces, keyed by suppression key (email and phone alike). Never purged. */
@@ -115,6 +124,7 @@ export const idempotencyTable = {
 
 export const tables = [
   contactsTable,
+  listMembersTable,
   suppressionsTable,
   listsTable,
   ledgerTable,
@@ -131,8 +141,9 @@ export interface LifecycleRule {
 
 /**
  * The bucket: lists arrive under `incoming/`, reports leave under `reports/`, campaigns
- * under `campaigns/`, ledger digests under `ledger-digests/` (Object Lock in AWS), the
- * register of stored contact keys under `state/contact-keys/`.
+ * under `campaigns/`, ledger digests under `ledger-digests/` (Object Lock in AWS). An
+ * ingestion's plan and its workers' partial reports live under `reports/<listId>/parts/`
+ * until the report is assembled.
  * Raw uploads and per-row reports hold personal data: 30 days (rules.md §5).
  */
 export const bucketDefinition = {
@@ -143,8 +154,6 @@ export const bucketDefinition = {
     reports: 'reports/',
     campaigns: 'campaigns/',
     ledgerDigests: 'ledger-digests/',
-    /** the register of stored contact keys (shared/store/contact-keys.ts): hashes, no personal data */
-    contactKeys: 'state/contact-keys/',
   },
   /** the object whose creation starts an ingestion: the manifest is the commit marker */
   ingestTrigger: { prefix: 'incoming/', suffix: 'manifest.json' },
@@ -152,8 +161,6 @@ export const bucketDefinition = {
   lifecycle: [
     { id: 'incoming-30-days', prefix: 'incoming/', expirationDays: 30 },
     { id: 'reports-30-days', prefix: 'reports/', expirationDays: 30 },
-    // the key register replaces its objects as it merges them: their old versions go
-    { id: 'contact-keys-old-versions', prefix: 'state/contact-keys/' },
   ] satisfies LifecycleRule[],
   ledgerDigestRetentionDays: 3650,
   /**

@@ -15,6 +15,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { bucketDefinition, type TableDefinition } from '../../shared/resources.ts';
 import type { Settings } from '../../shared/schemas/settings.ts';
@@ -26,6 +27,8 @@ import type { Storage } from './storage.ts';
 /** the folders under functions/ */
 export type FunctionName =
   | 'ingest-list'
+  | 'ingest-range'
+  | 'ingest-finish'
   | 'ses-events'
   | 'unsubscribe'
   | 'sms-inbound'
@@ -199,6 +202,15 @@ export class HygieneFunction extends Construct {
   useQueue(envVar: string, queue: sqs.IQueue): this {
     this.fn.addEnvironment(envVar, queue.queueUrl);
     queue.grantSendMessages(this.role);
+    return this;
+  }
+
+  /** Lets the function start executions of a state machine (and nothing else on it); sets its ARN's env var. */
+  useStateMachine(envVar: string, stateMachine: sfn.IStateMachine): this {
+    this.fn.addEnvironment(envVar, stateMachine.stateMachineArn);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] }),
+    );
     return this;
   }
 

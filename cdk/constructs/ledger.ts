@@ -6,7 +6,7 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { contactsTable, ledgerTable, listsTable, suppressionsTable } from '../../shared/resources.ts';
+import { contactsTable, ledgerTable, listMembersTable, listsTable, suppressionsTable } from '../../shared/resources.ts';
 import { FunctionSchedule } from './function-schedule.ts';
 import { HygieneFunction, type Platform } from './hygiene-function.ts';
 
@@ -48,6 +48,8 @@ export class DataSubjectRights extends Construct {
       timeout: Duration.minutes(5),
     })
       .useTable(contactsTable, 'readWrite')
+      // erasure deletes the contact's list memberships with it
+      .useTable(listMembersTable, 'write')
       .useTable(suppressionsTable, 'readWrite')
       .useTable(listsTable, 'read')
       .useTable(ledgerTable, 'readWrite')

@@ -1,7 +1,8 @@
 /**
  * The alarm topic and the alarms on it: one per dead-letter queue (a message there is
- * an event that was not handled: a list not judged, an opposition not recorded) and one
- * per function's errors.
+ * an event that was not handled: a list not judged, an opposition not recorded), one
+ * per function's errors, and one per state machine's executions that failed or timed out
+ * (a list not ingested).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -12,6 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface MonitoringProps {
@@ -59,6 +61,27 @@ export class Monitoring extends Construct {
     return this.alarm(scope, 'ErrorsAlarm', {
       metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       alarmDescription: `${what}: the function failed`,
+    });
+  }
+
+  /**
+   * Alarms on any execution of the state machine that failed or timed out within five
+   * minutes (the alarm is created in `scope`). A failed ingestion has marked its list
+   * failed, but only an operator can say why a range kept failing.
+   */
+  alarmOnFailedExecutions(scope: Construct, stateMachine: sfn.IStateMachine, what: string): cloudwatch.Alarm {
+    const period = Duration.minutes(5);
+    return this.alarm(scope, 'FailedExecutionsAlarm', {
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: {
+          failed: stateMachine.metricFailed({ period, statistic: 'Sum' }),
+          timedOut: stateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: 'executions failed or timed out',
+      }),
+      alarmDescription: `${what}: an execution failed or timed out`,
     });
   }
 

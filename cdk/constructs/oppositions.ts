@@ -14,7 +14,7 @@ import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { contactsTable, ledgerTable, suppressionsTable } from '../../shared/resources.ts';
+import { contactsTable, ledgerTable, listMembersTable, suppressionsTable } from '../../shared/resources.ts';
 import { HygieneFunction, type Platform } from './hygiene-function.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -65,6 +65,8 @@ export class SesEvents extends Construct {
     })
       .useTable(suppressionsTable, 'readWrite')
       .useTable(contactsTable, 'readWrite')
+      // a bounced contact is deleted with its list memberships
+      .useTable(listMembersTable, 'write')
       .useTable(ledgerTable, 'readWrite')
       .useSecret();
     this.handler.fn.addEventSource(

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { contactsTable, ledgerTable, listsTable } from '../../shared/resources.ts';
+import { contactsTable, ledgerTable, listMembersTable, listsTable } from '../../shared/resources.ts';
 import { FunctionSchedule } from './function-schedule.ts';
 import { HygieneFunction, type Platform } from './hygiene-function.ts';
 import { DeadLetterQueue } from './work-queue.ts';
@@ -30,6 +30,8 @@ export class RetentionPurge extends Construct {
       memorySize: 1024,
     })
       .useTable(contactsTable, 'readWrite')
+      // an expired contact is deleted with its list memberships
+      .useTable(listMembersTable, 'write')
       .useTable(ledgerTable, 'readWrite')
       // the purge's watermark, cursor and lease live in a reserved item of the lists table
       .useTable(listsTable, 'readWrite');
@@ -71,7 +73,10 @@ export class TtlReceipts extends Construct {
       name: 'ttl-receipts',
       description: 'writes a receipt for each contact DynamoDB TTL deleted',
       timeout: receiptsTimeout,
-    }).useTable(ledgerTable, 'readWrite');
+    })
+      .useTable(ledgerTable, 'readWrite')
+      // DynamoDB's TTL deleted the contact; its list memberships go here (the old image names its lists)
+      .useTable(listMembersTable, 'write');
     // rules.md §5: only deletions by the TTL service; the purge writes its own receipts.
     this.handler.fn.addEventSource(
       new lambdaEvents.DynamoEventSource(platform.storage.table(contactsTable), {

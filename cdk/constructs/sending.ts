@@ -10,7 +10,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { bucketDefinition, contactsTable, ledgerTable, sendsTable, suppressionsTable } from '../../shared/resources.ts';
+import {
+  bucketDefinition,
+  contactsTable,
+  ledgerTable,
+  listMembersTable,
+  sendsTable,
+  suppressionsTable,
+} from '../../shared/resources.ts';
 import { HygieneFunction, type Platform } from './hygiene-function.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -66,8 +73,8 @@ export class Sending extends Construct {
       .useTable(contactsTable, 'read', { scan: true })
       .useTable(suppressionsTable, 'read')
       .useTable(sendsTable, 'readWrite')
-      // the import evidence of a list names every contact it brought (audience by list)
-      .useTable(ledgerTable, 'read')
+      // audience by list: a Query of the list's members
+      .useTable(listMembersTable, 'read')
       .useObjects(bucketDefinition.prefixes.campaigns, 'read')
       .useObjects(bucketDefinition.prefixes.reports, 'write')
       .useQueue(SEND_QUEUE_ENV_VAR, this.sendQueue.queue);

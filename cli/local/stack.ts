@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { runRangesHere } from '#shared/flows/ingest-list';
 import { logger } from '#shared/powertools';
 import { localBucketName } from '#shared/resources';
 import { resetSettings, settingsFromEnv } from '#shared/settings';
@@ -77,7 +78,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const failed: string[] = [];
         for (const m of messages) {
           try {
-            await ingest.handleS3Event(JSON.parse(m.body), localContext('ingest-list'));
+            // the state machine of AWS, run here: the plan's ranges by parallel workers, then the report
+            await ingest.handleS3Event(JSON.parse(m.body), localContext('ingest-list'), (plan) =>
+              runRangesHere(plan, settingsFromEnv()),
+            );
           } catch (error) {
             logger.error('ingestion failed', { error: (error as Error).message.split('\n')[0] });
             failed.push(m.messageId);

@@ -17,6 +17,16 @@ interface ChunkDecoder {
   end(): string;
 }
 
+/**
+ * Bytes of the file that `text` was decoded from. Exact for valid UTF-8 and for
+ * Windows-1252 (one byte a character); an invalid UTF-8 sequence, decoded as U+FFFD,
+ * makes it differ: `ListDecoder.textBytes` then disagrees with the file's size, which
+ * the planner checks before trusting any offset (shared/flows/ingest-plan.ts).
+ */
+export function encodedLength(text: string, encoding: ListEncoding | undefined): number {
+  return encoding === 'utf-8' ? Buffer.byteLength(text, 'utf8') : text.length;
+}
+
 function utf8Decoder(): ChunkDecoder {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   return {
@@ -68,13 +78,21 @@ function firstNonAscii(bytes: Uint8Array): number {
 export class ListDecoder {
   /** the encoding in use; undefined while the text seen so far is pure ASCII */
   encoding: ListEncoding | undefined;
+  /** bytes of the input the text returned so far accounts for (the BOM included): see encodedLength */
+  textBytes = 0;
   private readonly declared: ListEncoding | undefined;
   private decoder: ChunkDecoder | undefined;
   private pending: Uint8Array = EMPTY;
-  private bomChecked = false;
+  private bomChecked: boolean;
 
-  constructor(declared?: ListEncoding) {
+  /**
+   * `declared`: the encoding, when known. `midFile`: the input starts inside the file (a
+   * byte range of a worker): no BOM is looked for, and `declared` is used from the first byte.
+   */
+  constructor(declared?: ListEncoding, midFile = false) {
     this.declared = declared;
+    this.bomChecked = midFile;
+    if (midFile && declared) this.use(declared, EMPTY);
   }
 
   /**
@@ -82,14 +100,20 @@ export class ListDecoder {
    * may reuse the chunk's memory once this returns (cli/check.ts reads into one buffer).
    */
   write(chunk: Uint8Array): string {
-    if (this.decoder) return this.decoder.write(chunk);
-    return this.take(concat(this.pending, chunk), false);
+    const text = this.decoder ? this.decoder.write(chunk) : this.take(concat(this.pending, chunk), false);
+    return this.counted(text);
   }
 
   end(): string {
-    if (this.decoder) return this.decoder.end();
+    if (this.decoder) return this.counted(this.decoder.end());
     const text = this.take(this.pending, true);
-    return this.decoder ? text + (this.decoder as ChunkDecoder).end() : text;
+    return this.counted(this.decoder ? text + (this.decoder as ChunkDecoder).end() : text);
+  }
+
+  private counted(text: string): string {
+    // before the encoding is known the text is ASCII: one byte a character in both
+    this.textBytes += encodedLength(text, this.encoding);
+    return text;
   }
 
   private take(bytes: Uint8Array, final: boolean): string {
@@ -100,7 +124,10 @@ export class ListDecoder {
         return '';
       }
       this.bomChecked = true;
-      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return this.use('utf-8', bytes.subarray(3));
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+        this.textBytes += 3;
+        return this.use('utf-8', bytes.subarray(3));
+      }
       if (this.declared) return this.use(this.declared, bytes);
     }
     const at = firstNonAscii(bytes);

@@ -5,7 +5,7 @@
  */
 import type { CanonicalColumn, ListRow } from '#domain/contact';
 import { type ColumnSource, matchColumns } from './columns.ts';
-import { ListDecoder, type ListEncoding } from './decode.ts';
+import { encodedLength, ListDecoder, type ListEncoding } from './decode.ts';
 import { type LineBreak, RecordScanner, type RecordSink } from './scan.ts';
 
 export type ListDelimiter = ',' | ';' | '\t';
@@ -13,6 +13,8 @@ export type ListDelimiter = ',' | ';' | '\t';
 export interface ReadListOptions {
   delimiter?: ListDelimiter;
   encoding?: ListEncoding;
+  /** records a batch holds at most (default: a chunk's worth): a planner cutting a file at fine grain */
+  batchRecords?: number;
 }
 
 export interface ListFileInfo {
@@ -28,6 +30,19 @@ export interface ListFileInfo {
   columns: (CanonicalColumn | null)[];
   /** headers that name no known column (ignored) */
   unknownColumns: string[];
+  /** '\n' for LF and CRLF files, '\r' for Excel-for-Mac's lone CR */
+  lineBreak: LineBreak;
+}
+
+/**
+ * Where reading stands, updated after each batch: the next record starts at byte `bytes`
+ * of the file, on physical line `line`. A planner cuts a file there (a record boundary as
+ * the reader itself found it, quotes and recovery included); `bytes` is exact when
+ * `ListDecoder.textBytes` ends equal to the file's size (see encodedLength).
+ */
+export interface ReadPosition {
+  bytes: number;
+  line: number;
 }
 
 export type ListRecord =
@@ -144,7 +159,7 @@ const headerSink: RecordSink<string[]> = {
 export async function openList(
   source: AsyncIterable<Uint8Array>,
   options: ReadListOptions = {},
-): Promise<{ info: ListFileInfo; batches: AsyncIterable<ListRecord[]> }> {
+): Promise<{ info: ListFileInfo; batches: AsyncIterable<ListRecord[]>; position: ReadPosition }> {
   const iterator = source[Symbol.asyncIterator]();
   const decoder = new ListDecoder(options.encoding);
   let text = '';
@@ -194,43 +209,104 @@ export async function openList(
     headers,
     columns: columnMatch.columns,
     unknownColumns: columnMatch.unknownColumns,
+    lineBreak: first.lineBreak,
   };
-  return { info, batches: readBatches(info, scanner, text.slice(offset)) };
+  const rest = text.slice(offset);
+  const position: ReadPosition = {
+    bytes: decoder.textBytes - encodedLength(rest, decoder.encoding),
+    line: scanner.line,
+  };
+  const reading = { iterator, decoder, done, info, position };
+  return { info, batches: readBatches(reading, scanner, rest, options.batchRecords), position };
+}
 
-  async function* readBatches(
-    fileInfo: ListFileInfo,
-    records: RecordScanner<ListRecord>,
-    initial: string,
-  ): AsyncGenerator<ListRecord[]> {
-    let parts: string[] = initial ? [initial] : [];
-    let length = initial.length;
-    let rescanAt = 0;
-    try {
-      for (;;) {
-        if (!done) {
+/** Where a worker's byte range starts, and what the planner learnt of the whole file. */
+export interface ListRange {
+  encoding: ListEncoding;
+  delimiter: ListDelimiter;
+  lineBreak: LineBreak;
+  headers: string[];
+  /** physical line of the range's first byte (a record's first line) */
+  firstLine: number;
+}
+
+/**
+ * Reads a byte range of a list file that starts where a record starts (as cut by a planner
+ * from `openList`'s positions): the same records, with the same lines, as reading the
+ * whole file gives for those bytes.
+ */
+export function openRange(source: AsyncIterable<Uint8Array>, range: ListRange): AsyncIterable<ListRecord[]> {
+  const columnMatch = matchColumns(range.headers);
+  const scanner = new RecordScanner(range.delimiter, rowSink(columnMatch.sources), range.firstLine, range.lineBreak);
+  scanner.expectedCells = range.headers.length;
+  const info: ListFileInfo = {
+    delimiter: range.delimiter,
+    encoding: range.encoding,
+    headers: range.headers,
+    columns: columnMatch.columns,
+    unknownColumns: columnMatch.unknownColumns,
+    lineBreak: range.lineBreak,
+  };
+  const decoder = new ListDecoder(range.encoding, true);
+  const position: ReadPosition = { bytes: 0, line: range.firstLine };
+  return readBatches({ iterator: source[Symbol.asyncIterator](), decoder, done: false, info, position }, scanner, '');
+}
+
+interface Reading {
+  iterator: AsyncIterator<Uint8Array>;
+  decoder: ListDecoder;
+  done: boolean;
+  info: ListFileInfo;
+  position: ReadPosition;
+}
+
+async function* readBatches(
+  reading: Reading,
+  records: RecordScanner<ListRecord>,
+  initial: string,
+  batchRecords = Number.POSITIVE_INFINITY,
+): AsyncGenerator<ListRecord[]> {
+  const { iterator, decoder, info, position } = reading;
+  let parts: string[] = initial ? [initial] : [];
+  let length = initial.length;
+  let rescanAt = 0;
+  /** a batch took `batchRecords`: the text may hold more records, scanned before reading on */
+  let full = false;
+  let buffer = '';
+  let offset = 0;
+  try {
+    for (;;) {
+      if (!full) {
+        if (!reading.done) {
           const next = await iterator.next();
           const chunk = next.done ? decoder.end() : decoder.write(next.value);
-          done = next.done === true;
-          if (decoder.encoding) fileInfo.encoding = decoder.encoding;
+          reading.done = next.done === true;
+          if (decoder.encoding) info.encoding = decoder.encoding;
           if (chunk) {
             parts.push(chunk);
             length += chunk.length;
           }
           // A long unfinished record (a 10 MB cell) is rescanned only when the text has
           // doubled, so reading it costs linear time, not quadratic.
-          if (!done && length < rescanAt) continue;
+          if (!reading.done && length < rescanAt) continue;
         }
-        const buffer = parts.length === 1 ? (parts[0] as string) : parts.join('');
-        const out: ListRecord[] = [];
-        const used = records.scan(buffer, 0, done, out);
-        length = buffer.length - used;
-        parts = length > 0 ? [buffer.slice(used)] : [];
-        rescanAt = length > RESCAN_THRESHOLD ? 2 * length : 0;
-        if (out.length > 0) yield out;
-        if (done) return;
+        buffer = parts.length === 1 ? (parts[0] as string) : parts.join('');
+        offset = 0;
       }
-    } finally {
-      if (!done) await iterator.return?.();
+      const out: ListRecord[] = [];
+      offset = records.scan(buffer, offset, reading.done, out, batchRecords);
+      full = out.length === batchRecords;
+      length = buffer.length - offset;
+      if (!full) {
+        parts = length > 0 ? [buffer.slice(offset)] : [];
+        rescanAt = length > RESCAN_THRESHOLD ? 2 * length : 0;
+      }
+      position.bytes = decoder.textBytes - (length > 0 ? encodedLength(buffer.slice(offset), decoder.encoding) : 0);
+      position.line = records.line;
+      if (out.length > 0) yield out;
+      if (reading.done && !full) return;
     }
+  } finally {
+    if (!reading.done) await iterator.return?.();
   }
 }

@@ -18,3 +18,17 @@ export function toCsvLine(cells: readonly string[], delimiter: string): string {
     )
     .join(delimiter);
 }
+
+/**
+ * The first line of a rejected.csv (design.md §3.5): a UTF-8 BOM (so Excel reads it as
+ * UTF-8, whatever the upload's encoding), the upload's headers and `reasons`, every cell
+ * neutralised like the rows'.
+ */
+export function rejectedCsvHeader(headers: readonly string[], delimiter: string): string {
+  return `\uFEFF${rejectedCsvRow(headers, ['reasons'], delimiter)}`;
+}
+
+/** A rejected row as uploaded, plus its reasons joined by `|`. */
+export function rejectedCsvRow(cells: readonly string[], reasons: readonly string[], delimiter: string): string {
+  return `${toCsvLine([...cells, reasons.join('|')].map(neutraliseCsvCell), delimiter)}\r\n`;
+}

@@ -36,7 +36,17 @@ export interface ListJudgeOptions {
    * both, and `prepare` returns no keys.
    */
   contacts?: boolean;
+  /**
+   * R2 decided beforehand, over the whole file (a worker judging one range of it: the
+   * planner ran a `DuplicateFinder` over every row in file order): line → `DuplicateFlags`
+   * bits, for the rows that are duplicates. Absent: the judge finds them itself.
+   */
+  duplicates?: ReadonlyMap<number, number>;
 }
+
+/** R2's verdict on a row, as bits: the row's identity was seen before (1), its phone was (2). */
+export const DUPLICATE = 1;
+export const PHONE_DUPLICATE = 2;
 
 /**
  * Duplicate detection (rules.md §4 R2) remembers every identity of the list (canonical
@@ -176,9 +186,52 @@ class IdentitySet {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * R2 over a list (rules.md §4): every identity seen so far (canonical email, E.164 phone).
+ * `check` gives a row's flags and remembers its identities: call it for every row that
+ * parsed, in file order.
+ */
+export class DuplicateFinder {
+  private readonly seen = new IdentitySet();
+
+  check(email: NormalisedEmail | undefined, phone: NormalisedPhone | undefined): number {
+    const seen = this.seen;
+    const phoneOk = phone?.ok ? phone : undefined;
+    // Look the row's identity (canonical email, or the phone of a phone-only row) and its
+    // phone up, and remember them, in one probe each; the phone is looked up after the
+    // identity was added, which only matters when both are the same hash, and then the
+    // phone does not count as a duplicate of its own row.
+    let flags = 0;
+    let idHi = 0;
+    let idLo = 0;
+    const identity = email ? (email.ok ? email.canonical : undefined) : phoneOk?.e164;
+    if (identity !== undefined) {
+      hashIdentity(identity);
+      idHi = hashHi;
+      idLo = hashLo;
+      if (seen.addSeen(idHi, idLo)) flags |= DUPLICATE;
+    }
+    if (phoneOk) {
+      hashIdentity(phoneOk.e164);
+      const same = identity !== undefined && hashHi === idHi && hashLo === idLo;
+      if (seen.addSeen(hashHi, hashLo) && !same) flags |= PHONE_DUPLICATE;
+    }
+    return flags;
+  }
+}
+
+/** A row's normalised email and phone: all R2 needs (no keys, no secret). */
+export function normaliseIdentities(row: ListRow): { email?: NormalisedEmail; phone?: NormalisedPhone } {
+  return {
+    email: row.email !== undefined && row.email !== '' ? normaliseEmail(row.email) : undefined,
+    phone: row.phone !== undefined && row.phone !== '' ? normalisePhone(row.phone) : undefined,
+  };
+}
+
 export class ListJudge {
   private readonly ctx: RowContext;
-  private readonly seen = new IdentitySet();
+  private readonly finder = new DuplicateFinder();
+  private readonly duplicates: ReadonlyMap<number, number> | undefined;
   private readonly decisions: RowDecision[] = [];
   private readonly keepDecisions: boolean;
   private readonly buildContacts: boolean;
@@ -196,6 +249,7 @@ export class ListJudge {
     this.ctx = rowContext(manifest, settings, now);
     this.keepDecisions = options.keepDecisions ?? true;
     this.buildContacts = options.contacts ?? true;
+    this.duplicates = options.duplicates;
   }
 
   /** Normalise a row and compute its suppression keys. Pure: no change to the judge's state. */
@@ -222,39 +276,34 @@ export class ListJudge {
   }
 
   /**
-   * Decide a prepared row (rules.md §4). Call in file order: the first row of an identity
-   * wins (R2). `suppression` is the opposition store's entry for any of the row's keys (R3).
+   * Decide a prepared row (rules.md §4) and count it. Call in file order: the first row of
+   * an identity wins (R2). `suppression` is the opposition store's entry for any of the
+   * row's keys (R3).
    */
   decide(prepared: PreparedRow, suppression?: SuppressionReason): { decision: RowDecision; contact?: Contact } {
+    const judged = this.judgeRow(prepared, suppression);
+    this.count(judged.decision);
+    return judged;
+  }
+
+  /**
+   * Decide a prepared row without counting it (`count` does, in file order). With the
+   * `duplicates` option it is pure, so rows may be judged in any order and at once
+   * (an ingestion worker judges several batches at a time); without it, in file order only.
+   */
+  judgeRow(prepared: PreparedRow, suppression?: SuppressionReason): { decision: RowDecision; contact?: Contact } {
     const email = prepared.email;
-    const phoneOk = prepared.phone?.ok ? prepared.phone : undefined;
-    const seen = this.seen;
-    // R2: look the row's identity (canonical email, or the phone of a phone-only row) and
-    // its phone up, and remember them, in one probe each. decideRow does not use the set,
-    // so remembering them before it decides changes nothing; the phone is looked up after
-    // the identity was added, which only matters when both are the same hash, and then
-    // the phone does not count as a duplicate of its own row.
-    let duplicate = false;
-    let idHi = 0;
-    let idLo = 0;
-    const identity = email ? (email.ok ? email.canonical : undefined) : phoneOk?.e164;
-    if (identity !== undefined) {
-      hashIdentity(identity);
-      idHi = hashHi;
-      idLo = hashLo;
-      duplicate = seen.addSeen(idHi, idLo);
-    }
-    let phoneDuplicate = false;
-    if (phoneOk) {
-      hashIdentity(phoneOk.e164);
-      const same = identity !== undefined && hashHi === idHi && hashLo === idLo;
-      phoneDuplicate = seen.addSeen(hashHi, hashLo) && !same;
-    }
+    // R2: decideRow does not use the set, so remembering the row's identities before it
+    // decides changes nothing
+    const flags = this.duplicates
+      ? (this.duplicates.get(prepared.row.line) ?? 0)
+      : this.finder.check(email, prepared.phone);
+    const duplicate = (flags & DUPLICATE) !== 0;
+    const phoneDuplicate = (flags & PHONE_DUPLICATE) !== 0;
     const outcome = decideRow(
       { row: prepared.row, email, phone: prepared.phone, duplicate, phoneDuplicate, suppression },
       this.ctx,
     );
-    this.count(outcome.decision);
 
     const a = outcome.accepted;
     if (!a || !this.buildContacts) return { decision: outcome.decision };
@@ -303,29 +352,31 @@ export class ListJudge {
     return { decision: outcome.decision, contact };
   }
 
-  /** R0 for a record the CSV reader could not parse. The detail is not kept (it may hold personal data). */
+  /** R0 for a record the CSV reader could not parse, counted. The detail is not kept (it may hold personal data). */
   malformed(line: number, _detail: string): RowDecision {
-    const decision: RowDecision = { line, status: 'rejected', reasons: ['ROW_MALFORMED'] };
+    const decision = malformedDecision(line);
     this.count(decision);
     return decision;
   }
 
   /** The list report (design.md §3.5). Without a judgement the list is taken as accepted. */
   report(listJudgement?: ManifestJudgement, unknownColumns?: string[]): ListReport {
-    const status = listJudgement?.status ?? 'accepted';
-    const report: ListReport = {
-      listId: this.manifest.listId,
-      status,
-      reasons: listJudgement?.reasons ?? [],
-      rows: { total: this.total, accepted: this.accepted, rejected: this.total - this.accepted },
-      byReason: { ...this.byReason },
+    return {
+      ...listReportOf(this.manifest.listId, listJudgement, [this.counts()], unknownColumns),
       decisions: this.keepDecisions ? this.decisions : [],
     };
-    if (unknownColumns && unknownColumns.length > 0) report.unknownColumns = unknownColumns;
-    return report;
   }
 
-  private count(decision: RowDecision): void {
+  /** The rows counted so far. */
+  counts(): RowCounts {
+    return {
+      rows: { total: this.total, accepted: this.accepted, rejected: this.total - this.accepted },
+      byReason: { ...this.byReason },
+    };
+  }
+
+  /** Counts a decision (and keeps it, with `keepDecisions`): call in file order. */
+  count(decision: RowDecision): void {
     this.total++;
     if (decision.status === 'accepted') this.accepted++;
     else {
@@ -335,6 +386,49 @@ export class ListJudge {
     }
     if (this.keepDecisions) this.decisions.push(decision);
   }
+}
+
+/** R0 for a record the CSV reader could not parse (rules.md §4). */
+export function malformedDecision(line: number): RowDecision {
+  return { line, status: 'rejected', reasons: ['ROW_MALFORMED'] };
+}
+
+/** The counts of a list, or of a range of it. */
+export interface RowCounts {
+  rows: ListReport['rows'];
+  /** each rejected row once, under its deciding reason; keys in the order first met in the file */
+  byReason: ListReport['byReason'];
+}
+
+/**
+ * The list report without its decisions (design.md §3.5), from the counts of its ranges
+ * in file order: the same report whether one worker judged the file or many. Without a
+ * judgement the list is taken as accepted.
+ */
+export function listReportOf(
+  listId: string,
+  listJudgement: ManifestJudgement | undefined,
+  ranges: readonly RowCounts[],
+  unknownColumns?: string[],
+): Omit<ListReport, 'decisions'> {
+  const rows = { total: 0, accepted: 0, rejected: 0 };
+  const byReason: ListReport['byReason'] = {};
+  for (const range of ranges) {
+    rows.total += range.rows.total;
+    rows.accepted += range.rows.accepted;
+    rows.rejected += range.rows.rejected;
+    for (const [reason, n] of Object.entries(range.byReason) as [keyof ListReport['byReason'], number][]) {
+      byReason[reason] = (byReason[reason] ?? 0) + n;
+    }
+  }
+  return {
+    listId,
+    status: listJudgement?.status ?? 'accepted',
+    reasons: listJudgement?.reasons ?? [],
+    rows,
+    byReason,
+    ...(unknownColumns && unknownColumns.length > 0 ? { unknownColumns } : {}),
+  };
 }
 
 /** The report of a list no row of which is judged (rejected or quarantined, or unreadable). */

@@ -1,8 +1,9 @@
 /**
- * Exactly-once ingestion (issue 4): Powertools idempotency on the list id and the
- * manifest's checksum. The same list uploaded again, or S3 delivering the event twice,
- * returns the first run's result without touching the tables; a run that failed half-way
- * leaves no record, so its retry runs again and converges (contacts are merged).
+ * Exactly-once ingestion (issue 4): Powertools idempotency on the manifest's checksum
+ * around "plan the list, then hand the plan to what runs its ranges" (the state machine
+ * in AWS, `runRangesHere` locally). The same list uploaded again, or S3 delivering the
+ * event twice, returns the first run's result without touching the tables; a run that
+ * fails leaves no record, so its retry runs again and converges (every write is idempotent).
  */
 import { createHash } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -11,34 +12,39 @@ import type { Context } from 'aws-lambda';
 import type { Settings } from '#schemas/settings';
 import { idempotencyTable } from '#shared/resources';
 import { objectBytes } from '#store/objects';
-import { type IngestOptions, type IngestResult, ingestList } from './ingest-list.ts';
+import { type PlannedIngestion, type PlanOptions, planIngestion } from './ingest-plan.ts';
 
 const config = new IdempotencyConfig({ expiresAfterSeconds: 30 * 24 * 3600 });
 
-let idempotentIngest:
-  | ((
-      request: { manifestKey: string; manifestSha256: string },
-      settings: Settings,
-      now: Date,
-      options: IngestOptions,
-    ) => Promise<IngestResult>)
-  | undefined;
+/** What the ranges of a plan go to; its result is the run's (kept by the idempotency record). */
+export type RangeRunner<T = unknown> = (plan: PlannedIngestion) => Promise<T>;
+
+type Once = (
+  request: { manifestKey: string; manifestSha256: string },
+  settings: Settings,
+  now: Date,
+  runRanges: RangeRunner,
+  options: PlanOptions,
+) => Promise<unknown>;
+
+let idempotent: Once | undefined;
 let tableName: string | undefined;
 
-export async function ingestListOnce(
+export async function ingestListOnce<T>(
   manifestKey: string,
   settings: Settings,
   now: Date,
-  options: IngestOptions = {},
+  runRanges: RangeRunner<T>,
   lambdaContext?: Context,
-): Promise<IngestResult> {
+  options: PlanOptions = {},
+): Promise<T> {
   const table = process.env[idempotencyTable.envVar];
   if (!table) throw new Error(`${idempotencyTable.envVar} is not set`);
-  if (!idempotentIngest || tableName !== table) {
+  if (!idempotent || tableName !== table) {
     tableName = table;
-    idempotentIngest = makeIdempotent(
-      (request: { manifestKey: string; manifestSha256: string }, s: Settings, at: Date, o: IngestOptions) =>
-        ingestList(request.manifestKey, s, at, o),
+    idempotent = makeIdempotent(
+      async (request: { manifestKey: string }, s: Settings, at: Date, run: RangeRunner, o: PlanOptions) =>
+        (await run(await planIngestion(request.manifestKey, s, at, o))) ?? null,
       { persistenceStore: new DynamoDBPersistenceLayer({ tableName: table }), config, dataIndexArgument: 0 },
     );
   }
@@ -46,5 +52,5 @@ export async function ingestListOnce(
   const manifestSha256 = createHash('sha256')
     .update(await objectBytes(manifestKey))
     .digest('hex');
-  return idempotentIngest({ manifestKey, manifestSha256 }, settings, now, options);
+  return (await idempotent({ manifestKey, manifestSha256 }, settings, now, runRanges, options)) as T;
 }

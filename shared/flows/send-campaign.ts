@@ -4,24 +4,22 @@
  * gate as `hygiene gate` — oppositions and expiry read now, not trusted from the import —
  * and the allowed ones queued for the sender. Writes `reports/campaigns/<id>.json`.
  *
- * Cost: the audience is read by pages (byList query, or a scan without a list filter) and
- * the oppositions of a page in BatchGetItem requests of 100 keys: no read per contact.
- * Contacts a later list brought again are found through the import evidence of the lists
- * named (one ledger entry per 100 contacts) and read in BatchGetItem requests of 100.
+ * Cost: the audience is read by pages (the lists' members, a Query each, their contacts in
+ * BatchGetItem requests of 100; or a scan without a list filter) and the oppositions of a
+ * page in BatchGetItem requests of 100 keys: no read per contact.
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
-import { importedContactsOf, listSubject } from '#domain/ledger';
 import { type RecipientKind, type SendReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { SendQueueMessage } from '#schemas/send-message';
 import type { Settings } from '#schemas/settings';
 import { sqsClient } from '#store/clients';
-import { allContacts, type ContactItem, contactsOfList, getContacts } from '#store/contacts';
+import { allContacts, type ContactItem, getContacts } from '#store/contacts';
 import { backoff, chunk, inParallel } from '#store/dynamo-batch';
-import { streamEntriesAbout } from '#store/ledger';
+import { listMemberPages } from '#store/list-members';
 import { objectKeys, putObject } from '#store/objects';
 import { putCampaignVersion, recordDeferred, type SendStatus, sendsOfCampaign } from '#store/sends';
 import { lookupSuppressions, type SuppressionEntry } from '#store/suppressions';
@@ -125,53 +123,27 @@ export function sqsEnqueue(queueUrl = process.env.SEND_QUEUE_URL): Enqueue {
 }
 
 /**
- * The contacts of the audience, page by page, each once: the lists named, else every
- * contact. A contact belongs to every list that brought it (`listIds`), but the `byList`
- * index holds only the last one: so after the index, the import evidence of each list
- * named (`contact-imported` ledger entries: the keys it brought) yields the contacts a
- * later list brought again.
+ * The contacts of the audience, page by page, each once: the members of the lists named
+ * (whichever list brought a contact last), else every contact.
  */
-async function* audiencePages(
-  campaign: Campaign,
-  /** ledger entries read besides the pages yielded (the cost figures count them) */
-  countEvidenceRead: () => void,
-): AsyncGenerator<ContactItem[]> {
+async function* audiencePages(campaign: Campaign): AsyncGenerator<ContactItem[]> {
   const named = campaign.audience?.lists;
   if (named === undefined) {
     yield* allContacts();
     return;
   }
-  const lists = new Set(named);
   const seen = new Set<string>();
-  for (const listId of lists) {
-    for await (const page of contactsOfList(listId)) {
-      for (const c of page) seen.add(c.suppressionKey);
-      yield page;
-    }
-  }
-  for (const listId of lists) {
-    let keys: string[] = [];
-    const brought = async (): Promise<ContactItem[]> => {
-      const found = await getContacts(keys);
-      keys = [];
-      // still of this list (not purged, erased and brought back by another list only), and
-      // not already read through the index of a list named
-      return [...found.values()].filter((c) => c.listIds.includes(listId) && !lists.has(c.listId));
-    };
-    for await (const entry of streamEntriesAbout(listSubject(listId))) {
-      countEvidenceRead();
-      for (const { k } of importedContactsOf(entry)) {
-        if (seen.has(k)) continue;
-        seen.add(k);
-        keys.push(k);
-      }
-      if (keys.length >= 100) {
-        const page = await brought();
+  for (const listId of new Set(named)) {
+    for await (const keys of listMemberPages(listId)) {
+      const fresh = keys.filter((k) => !seen.has(k));
+      for (const k of fresh) seen.add(k);
+      for (const part of chunk(fresh, 100)) {
+        const found = await getContacts(part);
+        // still of this list (a member whose contact was erased, then brought back by another list only, is not)
+        const page = [...found.values()].filter((c) => c.listIds.includes(listId));
         if (page.length) yield page;
       }
     }
-    const page = keys.length ? await brought() : [];
-    if (page.length) yield page;
   }
 }
 
@@ -261,11 +233,7 @@ export async function sendCampaign(
     for (const r of reasons) report.byReason[r] = (report.byReason[r] ?? 0) + 1;
   };
 
-  const pages = readAhead(
-    audiencePages(campaign, () => {
-      reads.items++;
-    }),
-  );
+  const pages = readAhead(audiencePages(campaign));
   for (;;) {
     const next = await timed('waitingForPages', pages.next());
     if (next.done) break;

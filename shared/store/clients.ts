@@ -7,6 +7,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -26,6 +27,7 @@ let streams: DynamoDBStreamsClient | undefined;
 let s3: S3Client | undefined;
 let ses: SESv2Client | undefined;
 let sqs: SQSClient | undefined;
+let sfn: SFNClient | undefined;
 
 export function dynamoClient(): DynamoDBClient {
   dynamo ??= new DynamoDBClient({ logger: sdkLogger });
@@ -64,6 +66,12 @@ export function sqsClient(): SQSClient {
   return sqs;
 }
 
+/** Step Functions: the ingestion's state machine (the deployed runner of a list's ranges). */
+export function sfnClient(): SFNClient {
+  sfn ??= new SFNClient({ logger: sdkLogger });
+  return sfn;
+}
+
 /** Forget the clients (tests and the local stack change the environment between runs). */
 export function resetClients(): void {
   dynamo = doc = undefined;
@@ -71,4 +79,5 @@ export function resetClients(): void {
   s3 = undefined;
   ses = undefined;
   sqs = undefined;
+  sfn = undefined;
 }

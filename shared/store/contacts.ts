@@ -19,9 +19,8 @@ import { ttlEpochSeconds } from '#domain/retention';
 import type { Settings } from '#schemas/settings';
 import { contactsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { recordContactKeys } from './contact-keys.ts';
-import { approximateItemCount, BatchWriter, backoff, batchGet, batchPut, scanPages } from './dynamo-batch.ts';
-import { KeyHashSet } from './key-hash-set.ts';
+import { backoff, batchGet, batchPut, scanPages } from './dynamo-batch.ts';
+import { addListMembers, removeListMembers } from './list-members.ts';
 
 export const EXPIRY_SHARDS = 8;
 
@@ -73,8 +72,8 @@ export async function getContact(suppressionKey: string): Promise<ContactItem | 
 
 /**
  * Reads many contacts by key with BatchGetItem; the map holds those that exist.
- * `consistent`: a contact written a moment ago is seen (an importer deciding between a
- * blind BatchWriteItem and a merge needs it).
+ * `consistent`: a contact written a moment ago is seen (an import deciding between a
+ * creation and a merge needs it).
  */
 export async function getContacts(
   keys: readonly string[],
@@ -91,49 +90,14 @@ export async function getContacts(
 }
 
 /**
- * Segments of the key snapshot's parallel Scan: the Scan is all the run does until it
- * ends, and one segment at a time leaves a core idle (DynamoDB Local, 70,000 keys: 1.6–2.4 s
- * with 1, 0.9–1.6 s with 2, no faster with 4).
- */
-const SNAPSHOT_SEGMENTS = 2;
-
-/** How many contacts are stored, as DynamoDB last counted (every ≈ 6 hours): an estimate. */
-export function approximateContactCount(): Promise<number> {
-  return approximateItemCount(contactsTableName());
-}
-
-/**
- * The key of every contact stored, read with a consistent Scan (keys only: a contact
- * written a moment ago is in it), or undefined when there are more than `limit` (the
- * caller looks contacts up instead). On AWS a Scan reads ≈ 4 contacts per read unit, a
- * look-up 1 unit per key.
- */
-export async function contactKeysSnapshot(limit: number): Promise<KeyHashSet | undefined> {
-  const keys = new KeyHashSet();
-  const pages = scanPages(
-    {
-      TableName: contactsTableName(),
-      ProjectionExpression: '#key',
-      ExpressionAttributeNames: { '#key': 'suppressionKey' },
-      ConsistentRead: true,
-    },
-    SNAPSHOT_SEGMENTS,
-  );
-  let read = 0;
-  for await (const page of pages) {
-    for (const item of page) keys.add(item.suppressionKey as string);
-    read += page.length;
-    if (read > limit) return undefined;
-  }
-  return keys;
-}
-
-/**
- * Writes contacts known not to exist yet, 25 per BatchWriteItem, several batches in
- * flight; their keys are recorded in the key register first (contact-keys.ts).
+ * Writes contacts known not to exist yet (tests, benches and fixtures: an import creates
+ * each contact with a conditional put), with their list memberships first.
  */
 export async function putNewContacts(contacts: readonly Contact[], settings: Settings, concurrency = 4): Promise<void> {
-  await recordContactKeys(contacts.map((c) => c.suppressionKey));
+  const byList = new Map<string, string[]>();
+  for (const c of contacts)
+    for (const listId of c.listIds) byList.set(listId, [...(byList.get(listId) ?? []), c.suppressionKey]);
+  for (const [listId, keys] of byList) await addListMembers(listId, keys);
   await batchPut(
     contactsTableName(),
     contacts.map((c) => toItem(c, settings) as unknown as Record<string, unknown>),
@@ -142,24 +106,8 @@ export async function putNewContacts(contacts: readonly Contact[], settings: Set
 }
 
 /**
- * A write pipe for new contacts (see BatchWriter): batches of several producers share
- * `concurrency` BatchWriteItem requests in flight. Their keys must be in the key register
- * already (a `KeyJournal`, contact-keys.ts).
- */
-export function newContactsWriter(
-  settings: Settings,
-  concurrency = 16,
-): { write(contacts: readonly Contact[]): Promise<void> } {
-  const writer = new BatchWriter(contactsTableName(), concurrency);
-  return {
-    write: (contacts) => writer.write(contacts.map((c) => toItem(c, settings) as unknown as Record<string, unknown>)),
-  };
-}
-
-/**
  * Creates a contact if absent, else replaces it only if its version is still `expectedVersion`.
  * Returns false when someone else changed it in between (the caller re-reads and merges again).
- * A creation (`expectedVersion` undefined) needs the key in the key register first (contact-keys.ts).
  */
 export async function putContactIfVersion(
   contact: Contact,
@@ -206,9 +154,9 @@ export async function updateContact(
 }
 
 /**
- * Deletes a contact. With `ifExpiredAt`, only if it is still expired at that instant (a
- * click that extended it a second ago wins: rules.md §5). Returns the deleted contact,
- * or undefined if there was none or the condition kept it.
+ * Deletes a contact, and its list memberships. With `ifExpiredAt`, only if it is still
+ * expired at that instant (a click that extended it a second ago wins: rules.md §5).
+ * Returns the deleted contact, or undefined if there was none or the condition kept it.
  */
 export async function deleteContact(
   suppressionKey: string,
@@ -228,7 +176,10 @@ export async function deleteContact(
           : {}),
       }),
     );
-    return out.Attributes ? fromItem(out.Attributes) : undefined;
+    if (!out.Attributes) return undefined;
+    const deleted = fromItem(out.Attributes);
+    await removeListMembers(suppressionKey, deleted.listIds);
+    return deleted;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
@@ -301,24 +252,6 @@ async function queryByExpiry(
     nextKey: out.LastEvaluatedKey,
     consumedCapacity: out.ConsumedCapacity?.CapacityUnits ?? 0,
   };
-}
-
-/** Pages of the contacts a list brought last (byList index, full items). */
-export async function* contactsOfList(listId: string): AsyncGenerator<ContactItem[]> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient().send(
-      new QueryCommand({
-        TableName: contactsTableName(),
-        IndexName: 'byList',
-        KeyConditionExpression: 'listId = :l',
-        ExpressionAttributeValues: { ':l': listId },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    yield (out.Items ?? []).map(fromItem);
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
 }
 
 /** Pages of every contact (a campaign without a list filter). */

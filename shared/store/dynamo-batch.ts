@@ -3,7 +3,6 @@
  * keys) and BatchWriteItem (25 items), unprocessed keys/items retried with exponential
  * backoff and full jitter, several batches in flight.
  */
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
@@ -14,7 +13,7 @@ import {
   type ScanCommandInput,
   type ScanCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { documentClient, dynamoClient } from './clients.ts';
+import { documentClient } from './clients.ts';
 
 /**
  * Items per Scan page. On AWS a page stops at 1 MB anyway (≈ 1,000 contacts) and a read
@@ -23,12 +22,6 @@ import { documentClient, dynamoClient } from './clients.ts';
  * 1.3 s with 1,000).
  */
 const SCAN_PAGE_ITEMS = 1_000;
-
-/** A table's item count as DynamoDB last measured it (it does so every ≈ 6 hours): an estimate. */
-export async function approximateItemCount(table: string): Promise<number> {
-  const out = await dynamoClient().send(new DescribeTableCommand({ TableName: table }));
-  return out.Table?.ItemCount ?? 0;
-}
 
 type Item = Record<string, unknown>;
 type Key = Record<string, unknown>;
@@ -102,10 +95,27 @@ export async function batchGet(
 
 /** Puts items (≤ 25 a request, `concurrency` requests in flight), retrying unprocessed items. */
 export async function batchPut(table: string, items: readonly Item[], concurrency = 4): Promise<void> {
-  await inParallel(chunk(items, 25), concurrency, async (part) => {
-    let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {
-      [table]: part.map((Item) => ({ PutRequest: { Item } })),
-    };
+  await batchWrite(
+    table,
+    items.map((Item) => ({ PutRequest: { Item } })),
+    concurrency,
+  );
+}
+
+/** Deletes items by key (≤ 25 a request), retrying unprocessed ones. */
+export async function batchDelete(table: string, keys: readonly Key[], concurrency = 4): Promise<void> {
+  await batchWrite(
+    table,
+    keys.map((Key) => ({ DeleteRequest: { Key } })),
+    concurrency,
+  );
+}
+
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
+async function batchWrite(table: string, requests: readonly WriteRequest[], concurrency: number): Promise<void> {
+  await inParallel(chunk(requests, 25), concurrency, async (part) => {
+    let request: Record<string, WriteRequest[]> | undefined = { [table]: part };
     for (let attempt = 0; request && Object.keys(request).length; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error('BatchWriteItem: items still unprocessed after retries');
       if (attempt) await backoff(attempt);
@@ -121,92 +131,18 @@ export async function batchPut(table: string, items: readonly Item[], concurrenc
 }
 
 /**
- * One table's write pipe: items handed in by several producers are written 25 a
- * BatchWriteItem with up to `concurrency` requests in flight, whoever they came from, so
- * the table is kept busy while the producers read and decide. `write(items)` resolves
- * when those items are stored; a failed request fails the writes it carried and every
- * later one (the caller stops; nothing is lost silently).
- */
-export class BatchWriter {
-  private queue: { item: Item; done: () => void; failed: (error: unknown) => void }[] = [];
-  private inFlight = 0;
-  private error: unknown;
-
-  constructor(
-    private readonly table: string,
-    private readonly concurrency = 16,
-  ) {}
-
-  write(items: readonly Item[]): Promise<void> {
-    if (this.error) return Promise.reject(this.error);
-    const written = items.map((item) => new Promise<void>((done, failed) => this.queue.push({ item, done, failed })));
-    this.pump();
-    return Promise.all(written).then(() => undefined);
-  }
-
-  /**
-   * Starts requests while there is room. A short tail waits for more items while other
-   * requests are in flight (one of them ending calls this again), and goes alone once
-   * the pipe is idle: requests stay full, and the last items are never stranded.
-   */
-  private pump(): void {
-    while (this.inFlight < this.concurrency && this.queue.length > 0) {
-      if (this.queue.length < 25 && this.inFlight > 0) return;
-      const part = this.queue.splice(0, 25);
-      this.inFlight++;
-      batchPut(
-        this.table,
-        part.map((p) => p.item),
-        1,
-      ).then(
-        () => {
-          this.inFlight--;
-          for (const p of part) p.done();
-          this.pump();
-        },
-        (error: unknown) => {
-          this.inFlight--;
-          this.error ??= error;
-          for (const p of [...part, ...this.queue.splice(0)]) p.failed(this.error);
-        },
-      );
-    }
-  }
-}
-
-/**
  * A table's items, one Scan page at a time (SCAN_PAGE_ITEMS a page), in no particular
- * order; `input` adds the projection or the consistency. With `segments` > 1, a parallel
- * Scan: that many segments are read at once, each page yielded as it arrives (on
- * DynamoDB Local, 70,000 keys in 0.9–1.6 s with 2 segments, 1.6–2.4 s with 1). Stop
- * iterating to stop reading.
+ * order; `input` adds the projection or the consistency. Stop iterating to stop reading.
  */
-export async function* scanPages(
-  input: Omit<ScanCommandInput, 'Limit' | 'ExclusiveStartKey' | 'Segment' | 'TotalSegments'>,
-  segments = 1,
-): AsyncGenerator<Item[]> {
-  const nextPage = (segment: number, ExclusiveStartKey?: Key) => {
-    const page = documentClient()
-      .send(
-        new ScanCommand({
-          ...input,
-          Limit: SCAN_PAGE_ITEMS,
-          ExclusiveStartKey,
-          ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}),
-        }),
-      )
-      .then((out: ScanCommandOutput) => ({ segment, out }));
-    // a page still in flight when the caller stops reading must not fail unobserved
-    page.catch(() => {});
-    return page;
-  };
-  const reading = new Map(Array.from({ length: segments }, (_, segment) => [segment, nextPage(segment)]));
-  while (reading.size) {
-    const { segment, out } = await Promise.race(reading.values());
-    reading.delete(segment);
-    if (out.LastEvaluatedKey) reading.set(segment, nextPage(segment, out.LastEvaluatedKey));
+export async function* scanPages(input: Omit<ScanCommandInput, 'Limit' | 'ExclusiveStartKey'>): AsyncGenerator<Item[]> {
+  let ExclusiveStartKey: Key | undefined;
+  do {
+    const out: ScanCommandOutput = await documentClient().send(
+      new ScanCommand({ ...input, Limit: SCAN_PAGE_ITEMS, ExclusiveStartKey }),
+    );
     yield (out.Items ?? []) as Item[];
-  }
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
 }
 
 /** Every item of a table (operator views and tests; never on a hot path). */

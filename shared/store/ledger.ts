@@ -129,27 +129,41 @@ function fromItem(item: Record<string, unknown>): LedgerEntry {
   };
 }
 
-type Contention = 'retry' | 'corrupt' | undefined;
+type Contention = 'retry' | 'corrupt' | { appendedBefore: number[] } | undefined;
 
-/** Why a run's transaction was cancelled: a lost race (retry), or a head pointer behind its entries. */
-function contention(error: unknown): Contention {
+/**
+ * Why a run's transaction was cancelled: a lost race (retry), a head pointer behind its
+ * entries (corrupt), or entries whose once-marker exists (appended before: their index in
+ * the run). `entries` is the run's length: the markers follow the entries in the transaction.
+ */
+function contention(error: unknown, entries: number): Contention {
   const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
   if (e.name === 'TransactionConflictException') return 'retry';
   if (e.name !== 'TransactionCanceledException') return undefined;
   const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+  const appendedBefore = codes.flatMap((code, i) => (i > entries && code === 'ConditionalCheckFailed' ? [i] : []));
+  if (appendedBefore.length) return { appendedBefore };
   if (codes.includes('TransactionConflict') || codes[0] === 'ConditionalCheckFailed') return 'retry';
   if (codes.slice(1).includes('ConditionalCheckFailed')) return 'corrupt';
   return undefined;
 }
+
+/** The item that marks an entry appended under a once-key (no subject: in no index; no personal data). */
+const onceMarkerKey = (onceKey: string) => ({ chain: `once#${onceKey}`, seq: HEAD_SEQ });
 
 async function writeRun(
   chain: string,
   head: HeadState,
   entries: LedgerEntry[],
   payloadsJson: readonly string[],
+  onceKeys: readonly (string | undefined)[],
 ): Promise<void> {
   const TableName = ledgerTableName();
   const last = entries.at(-1) as LedgerEntry;
+  // markers after the entries, one per entry (an entry without a once-key gets a marker-less slot check-free)
+  const markers = onceKeys.flatMap((key, i) => (key === undefined ? [] : [{ key, i }]));
+  if (markers.length && markers.length !== entries.length)
+    throw new Error('ledger: once-keys for some entries of a run only');
   await documentClient().send(
     new TransactWriteCommand({
       // The SDK's own retries of this request reuse the token: a retried success is not written twice.
@@ -167,24 +181,36 @@ async function writeRun(
         ...entries.map((entry, i) => ({
           Put: { TableName, Item: toItem(entry, payloadsJson[i]), ConditionExpression: 'attribute_not_exists(chain)' },
         })),
+        ...markers.map(({ key, i }) => ({
+          Put: {
+            TableName,
+            Item: { ...onceMarkerKey(key), entryChain: chain, entrySeq: (entries[i] as LedgerEntry).seq },
+            ConditionExpression: 'attribute_not_exists(chain)',
+          },
+        })),
       ],
     }),
   );
 }
 
-/** Splits one chain's inputs into runs that fit a transaction. */
-function runsOf<T extends { payloadJson: string }>(items: T[]): T[][] {
+/** Splits one chain's inputs into runs that fit a transaction (an entry with a once-key takes two items). */
+function runsOf<T extends { payloadJson: string; onceKey?: string }>(items: T[]): T[][] {
   const runs: T[][] = [];
   let run: T[] = [];
+  let slots = 0;
   let bytes = 0;
   for (const item of items) {
     const size = item.payloadJson.length + 400;
-    if (run.length === RUN_SIZE || (run.length > 0 && bytes + size > RUN_BYTES)) {
+    const needs = item.onceKey === undefined ? 1 : 2;
+    const mixed = run.length > 0 && (run[0]?.onceKey === undefined) !== (item.onceKey === undefined);
+    if (slots + needs > RUN_SIZE || mixed || (run.length > 0 && bytes + size > RUN_BYTES)) {
       runs.push(run);
       run = [];
+      slots = 0;
       bytes = 0;
     }
     run.push(item);
+    slots += needs;
     bytes += size;
   }
   if (run.length) runs.push(run);
@@ -198,22 +224,43 @@ function runsOf<T extends { payloadJson: string }>(items: T[]): T[][] {
  * Entries for the same subject keep their input order.
  */
 export async function appendLedgerEntries(inputs: readonly LedgerEntryInput[]): Promise<LedgerEntry[]> {
+  return appendEntries(inputs.map((input) => ({ input })));
+}
+
+/**
+ * Appends each entry unless one was appended under the same once-key before (its
+ * marker, written in the entry's own transaction, says so): a retried import does not
+ * write its evidence twice, whatever the failed attempt got to. Returns the entries
+ * appended now (those appended before are left out).
+ */
+export async function appendLedgerEntriesOnce(
+  inputs: readonly { entry: LedgerEntryInput; onceKey: string }[],
+): Promise<LedgerEntry[]> {
+  const appended = await appendEntries(inputs.map(({ entry, onceKey }) => ({ input: entry, onceKey })));
+  return appended.filter((e): e is LedgerEntry => e !== undefined);
+}
+
+async function appendEntries(inputs: readonly { input: LedgerEntryInput; onceKey?: string }[]): Promise<LedgerEntry[]> {
   const results = new Array<LedgerEntry>(inputs.length);
-  const byChain = new Map<string, { index: number; input: LedgerEntryInput; payloadJson: string }[]>();
-  inputs.forEach((raw, index) => {
+  const byChain = new Map<
+    string,
+    { index: number; input: LedgerEntryInput; payloadJson: string; onceKey?: string }[]
+  >();
+  inputs.forEach(({ input: raw, onceKey }, index) => {
     const input = normaliseLedgerInput(raw);
     // computed once: the size check, the hash and the stored payload all use it
     const payloadJson = canonicalJson(input.payload);
     if (payloadJson.length > MAX_PAYLOAD_BYTES) throw new Error('ledger entry: payload too large');
     const chain = chainFor(input.subject);
     const list = byChain.get(chain) ?? [];
-    list.push({ index, input, payloadJson });
+    list.push({ index, input, payloadJson, onceKey });
     byChain.set(chain, list);
   });
   await inParallel([...byChain], byChain.size, async ([chain, items]) => {
     let head: HeadState | undefined;
-    for (const run of runsOf(items)) {
+    for (let run of runsOf(items)) {
       for (let attempt = 0; ; attempt++) {
+        if (run.length === 0) break;
         head ??= await readHead(chain);
         const payloadsJson = run.map((r) => r.payloadJson);
         const entries = chainEntries(
@@ -223,9 +270,22 @@ export async function appendLedgerEntries(inputs: readonly LedgerEntryInput[]): 
           payloadsJson,
         );
         try {
-          await writeRun(chain, head, entries, payloadsJson);
+          await writeRun(
+            chain,
+            head,
+            entries,
+            payloadsJson,
+            run.map((r) => r.onceKey),
+          );
         } catch (error) {
-          const why = contention(error);
+          const why = contention(error, entries.length);
+          if (typeof why === 'object') {
+            // appended by an earlier attempt: left out, the others re-chained (nothing of this transaction was written)
+            const before = new Set(why.appendedBefore.map((i) => i - 1 - entries.length));
+            run = run.filter((_, i) => !before.has(i));
+            head = undefined;
+            continue;
+          }
           if (why === 'corrupt')
             throw new Error(`ledger chain ${chain}: head pointer behind its entries (run ledger verify)`);
           if (!why) throw error;

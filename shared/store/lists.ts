@@ -11,7 +11,8 @@ import { documentClient } from './clients.ts';
 
 export interface ListItem {
   listId: string;
-  status: 'processing' | 'accepted' | 'rejected' | 'quarantined';
+  /** `processing`: planned, its ranges being ingested; `failed`: a range failed for good (retried, then given up) */
+  status: 'processing' | 'accepted' | 'rejected' | 'quarantined' | 'failed';
   reasons: ListReason[];
   /** the manifest as uploaded (parsed), absent when it was unreadable */
   manifest?: unknown;
@@ -24,6 +25,11 @@ export interface ListItem {
   rejectedKey?: string;
   receivedAt: string;
   decidedAt?: string;
+  /** the ingestion run (the manifest's SHA-256, 16 hex digits) and its ranges, once planned */
+  run?: string;
+  ranges?: number;
+  /** failed lists: why (an error's name and message, never a row's content) */
+  failure?: string;
 }
 
 export function listsTableName(): string {
@@ -144,63 +150,4 @@ export async function getPurgeState(): Promise<PurgeState | undefined> {
   if (!out.Item) return undefined;
   const { listId: _id, leaseOwner: _owner, leaseUntil: _until, ...state } = out.Item;
   return state as PurgeState;
-}
-
-// ─── Imports running: which ingestions write contacts now, under a reserved item ──────────
-// An ingestion that writes new contacts blind (no look-up: shared/flows/contacts-check.ts)
-// must know no other ingestion writes alongside it. Each run has an attribute of its own
-// in one item, `run#<runId>`, refreshed while it runs (its heartbeat) and removed at its end.
-
-const IMPORTS_RUNNING_ID = '#imports-running';
-const RUN_PREFIX = 'run#';
-
-export interface RunningImport {
-  runId: string;
-  listId: string;
-  /** when the run last said it was alive (wall clock, ISO) */
-  heartbeatAt: string;
-  /** whether it writes new contacts without looking them up first */
-  blindWrites: boolean;
-}
-
-function runningImportsOf(item: Record<string, unknown> | undefined): RunningImport[] {
-  return Object.entries(item ?? {})
-    .filter(([name]) => name.startsWith(RUN_PREFIX))
-    .map(([name, value]) => ({ ...(value as Omit<RunningImport, 'runId'>), runId: name.slice(RUN_PREFIX.length) }));
-}
-
-/** Records (or refreshes) a run; returns every run recorded, itself included, as of that write. */
-export async function declareImport(run: RunningImport): Promise<RunningImport[]> {
-  const { runId, ...entry } = run;
-  const out = await documentClient().send(
-    new UpdateCommand({
-      TableName: listsTableName(),
-      Key: { listId: IMPORTS_RUNNING_ID },
-      UpdateExpression: 'SET #run = :entry',
-      ExpressionAttributeNames: { '#run': `${RUN_PREFIX}${runId}` },
-      ExpressionAttributeValues: { ':entry': entry },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
-  return runningImportsOf(out.Attributes);
-}
-
-/** Every run recorded (consistent read). */
-export async function runningImports(): Promise<RunningImport[]> {
-  const out = await documentClient().send(
-    new GetCommand({ TableName: listsTableName(), Key: { listId: IMPORTS_RUNNING_ID }, ConsistentRead: true }),
-  );
-  return runningImportsOf(out.Item);
-}
-
-/** Removes a run (at its end, failed or not). */
-export async function endImport(runId: string): Promise<void> {
-  await documentClient().send(
-    new UpdateCommand({
-      TableName: listsTableName(),
-      Key: { listId: IMPORTS_RUNNING_ID },
-      UpdateExpression: 'REMOVE #run',
-      ExpressionAttributeNames: { '#run': `${RUN_PREFIX}${runId}` },
-    }),
-  );
 }

@@ -29,6 +29,12 @@ export const objectKeys = {
   report: (listId: string) => `${bucketDefinition.prefixes.reports}${listId}/report.json`,
   rejected: (listId: string) => `${bucketDefinition.prefixes.reports}${listId}/rejected.csv`,
   campaignReport: (campaignId: string) => `${bucketDefinition.prefixes.reports}campaigns/${campaignId}.json`,
+  /** an ingestion run's working objects (its plan, its ranges' partial reports): gone once the report is whole */
+  runParts: (listId: string, run: string) => `${bucketDefinition.prefixes.reports}${listId}/parts/${run}/`,
+  plan: (listId: string, run: string) => `${objectKeys.runParts(listId, run)}plan.json`,
+  /** a range's decisions (`json`), rejected rows (`csv`) and counts (`summary.json`) */
+  rangePart: (listId: string, run: string, range: number, kind: 'json' | 'csv' | 'summary.json') =>
+    `${objectKeys.runParts(listId, run)}range-${String(range).padStart(5, '0')}.${kind}`,
 };
 
 /** The folder of an `incoming/<listId>/manifest.json` key, and the list id it names. */
@@ -45,15 +51,27 @@ export class ObjectMissing extends Error {
   override readonly name = 'ObjectMissing';
 }
 
-/** Streams an object's bytes; ObjectMissing when there is none. */
-export async function objectStream(key: string): Promise<Readable> {
-  return (await openObject(key)).body;
+/**
+ * Streams an object's bytes, or those of `range` (`start` included, `end` excluded: one
+ * worker's part of a list); ObjectMissing when there is none.
+ */
+export async function objectStream(key: string, range?: { start: number; end: number }): Promise<Readable> {
+  return (await openObject(key, range)).body;
 }
 
 /** An object's bytes as a stream, and its size (as soon as S3 answers); ObjectMissing when there is none. */
-async function openObject(key: string): Promise<{ body: Readable; bytes: number }> {
+export async function openObject(
+  key: string,
+  range?: { start: number; end: number },
+): Promise<{ body: Readable; bytes: number }> {
   try {
-    const out = await s3Client().send(new GetObjectCommand({ Bucket: bucketName(), Key: key }));
+    const out = await s3Client().send(
+      new GetObjectCommand({
+        Bucket: bucketName(),
+        Key: key,
+        ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
+      }),
+    );
     return { body: out.Body as Readable, bytes: out.ContentLength ?? 0 };
   } catch (error) {
     if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
@@ -146,8 +164,8 @@ export async function uploadStream(
 
 /** An object written piece by piece (see `objectWriter`). */
 export interface ObjectWriter {
-  /** appends text; resolves when the pipe can take more (back-pressure) */
-  write(text: string): Promise<void>;
+  /** appends text (or bytes: a part copied as it is); resolves when the pipe can take more (back-pressure) */
+  write(text: string | Uint8Array): Promise<void>;
   /** completes the object: it appears whole, or not at all */
   end(): Promise<void>;
   /** gives up: no object (a half-written report must not be taken for a whole one) */

@@ -6,7 +6,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel, SuppressionReason } from '#domain/reasons';
 import { suppressionsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { approximateItemCount, batchGet, scanPages } from './dynamo-batch.ts';
+import { batchGet } from './dynamo-batch.ts';
 
 /** How the person said no (or how we learnt the address is dead). */
 export type SuppressionSource =
@@ -56,50 +56,24 @@ export async function getSuppression(suppressionKey: string): Promise<Suppressio
   return out.Item as SuppressionEntry | undefined;
 }
 
-/** Which of these keys are suppressed: BatchGetItem, 100 keys a request. */
-export async function lookupSuppressions(keys: readonly string[]): Promise<Map<string, SuppressionEntry>> {
+/**
+ * Which of these keys are suppressed: BatchGetItem, 100 keys a request. `consistent`: an
+ * opposition recorded a moment ago is seen (an import must never miss one).
+ */
+export async function lookupSuppressions(
+  keys: readonly string[],
+  options: { consistent?: boolean } = {},
+): Promise<Map<string, SuppressionEntry>> {
   if (!keys.length) return new Map();
   const table = suppressionsTableName();
-  const found = await batchGet({ [table]: [...new Set(keys)].map((suppressionKey) => ({ suppressionKey })) });
+  const found = await batchGet(
+    { [table]: [...new Set(keys)].map((suppressionKey) => ({ suppressionKey })) },
+    undefined,
+    options.consistent,
+  );
   return new Map(
     (found[table] ?? []).map((item) => [item.suppressionKey as string, item as unknown as SuppressionEntry]),
   );
-}
-
-/** Every suppression at one moment: key → what a row check needs (reason) and what a replay needs (sources). */
-export type SuppressionSnapshot = Map<string, Pick<SuppressionEntry, 'reason' | 'sources'>>;
-
-/** How many suppressions are stored, as DynamoDB last counted (every ≈ 6 hours): an estimate. */
-export function approximateSuppressionCount(): Promise<number> {
-  return approximateItemCount(suppressionsTableName());
-}
-
-/**
- * The whole suppressions table, read with a consistent Scan, when it holds at most
- * `limit` keys; `undefined` when it holds more (the caller looks keys up instead). For a
- * big list and a table of modest size this reads far less than a look-up per row: an
- * item is ≈ 200 bytes, so a Scan reads ≈ 20 suppressions per RCU where BatchGetItem
- * spends ≥ ½ RCU per key, found or not.
- */
-export async function snapshotSuppressions(limit: number): Promise<SuppressionSnapshot | undefined> {
-  const snapshot: SuppressionSnapshot = new Map();
-  const pages = scanPages({
-    TableName: suppressionsTableName(),
-    // aliases: attribute names never collide with DynamoDB's reserved words this way
-    ProjectionExpression: '#key, #reason, #sources',
-    ExpressionAttributeNames: { '#key': 'suppressionKey', '#reason': 'reason', '#sources': 'sources' },
-    ConsistentRead: true,
-  });
-  for await (const page of pages) {
-    for (const item of page) {
-      snapshot.set(item.suppressionKey as string, {
-        reason: item.reason as SuppressionReason,
-        sources: (item.sources as SuppressionSource[] | undefined) ?? [],
-      });
-    }
-    if (snapshot.size > limit) return undefined;
-  }
-  return snapshot;
 }
 
 /**

@@ -17,6 +17,7 @@ describe('readDeploymentConfig', () => {
       maxReadRequestUnits: 4000,
       maxWriteRequestUnits: 4000,
       logRetentionDays: 365,
+      ingestWorkers: 10,
     });
     expect(config.unsubscribeBaseUrl).toBeUndefined();
   });
@@ -32,6 +33,7 @@ describe('readDeploymentConfig', () => {
     ['rejectGenericReply', 'false', (c: ReturnType<typeof configFrom>) => c.settings.rejectGenericReply, false],
     ['sendingDomain', 'acme.fr', (c: ReturnType<typeof configFrom>) => c.deployment.sendingDomain, 'acme.fr'],
     ['maxWriteRequestUnits', '800', (c: ReturnType<typeof configFrom>) => c.deployment.maxWriteRequestUnits, 800],
+    ['ingestWorkers', '40', (c: ReturnType<typeof configFrom>) => c.deployment.ingestWorkers, 40],
   ])('-c %s=%s (a command-line string) is typed', (key, raw, read, expected) => {
     expect(read(configFrom({ [key]: raw }))).toEqual(expected);
   });
@@ -51,6 +53,8 @@ describe('readDeploymentConfig', () => {
     ['retentionYears', '0', /retentionYears/],
     ['maxReadRequestUnits', 'lots', /maxReadRequestUnits/],
     ['logRetentionDays', '42', /logRetentionDays/],
+    ['ingestWorkers', '0', /ingestWorkers/],
+    ['ingestWorkers', '2.5', /ingestWorkers/],
   ])('-c %s=%s is refused, naming the field', (key, raw, message) => {
     expect(() => configFrom({ [key]: raw })).toThrow(message);
   });

@@ -17,6 +17,7 @@ import {
   contactsTable,
   envVarOfStackOutput,
   ledgerTable,
+  listMembersTable,
   stackOutputKey,
   suppressionsTable,
   type TableDefinition,
@@ -52,6 +53,48 @@ function statementsOf(roleLogicalId: string): Statement[] {
 const actionsOf = (statements: Statement[]) => statements.flatMap((s) => asArray(s.Action));
 const resourcesOf = (statements: Statement[]) => JSON.stringify(statements.map((s) => s.Resource));
 const hygieneFunctions = () => stack.node.findAll().filter((c): c is HygieneFunction => c instanceof HygieneFunction);
+
+const READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const READ_WRITE = [...READ, ...WRITE].sort();
+
+/** The DynamoDB actions a role may take on each table (and its indexes), by the table's id in shared/resources.ts. */
+function tableActionsOf(roleLogicalId: string): Record<string, string[]> {
+  const tableOf = new Map(tables.map((def) => [logicalId(stack.storage.table(def)), def.id]));
+  const granted: Record<string, Set<string>> = {};
+  for (const statement of statementsOf(roleLogicalId)) {
+    const actions = actionsOf([statement]).filter((a) => a.startsWith('dynamodb:'));
+    for (const resource of actions.length ? asArray(statement.Resource) : []) {
+      const table = tableOf.get(JSON.stringify(resource).match(/"(Storage[A-Za-z]+[0-9A-F]{8})"/)?.[1] ?? '');
+      if (!table) continue;
+      granted[table] ??= new Set();
+      for (const action of actions) granted[table].add(action);
+    }
+  }
+  return Object.fromEntries(Object.entries(granted).map(([table, actions]) => [table, [...actions].sort()]));
+}
+
+/** The object actions a role may take under each prefix of the lists bucket: `[prefix, actions]`, by prefix. */
+function objectGrantsOf(roleLogicalId: string): [string, string[]][] {
+  return statementsOf(roleLogicalId)
+    .filter((s) => actionsOf([s]).some((a) => /^s3:(Get|Put|Delete)Object$/.test(a)))
+    .flatMap((s) =>
+      asArray(s.Resource).map((r): [string, string[]] => [
+        JSON.stringify(r).match(/"\/([^"]*)\*"/)?.[1] ?? '?',
+        actionsOf([s]).sort(),
+      ]),
+    )
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** A state machine's definition, its Fn::Join flattened: a function's ARN reads `<LogicalId>`. */
+// biome-ignore lint/suspicious/noExplicitAny: Amazon States Language, untyped JSON
+function definitionOf(stateMachine: Resource): Record<string, any> {
+  const body = stateMachine.Properties.DefinitionString;
+  if (typeof body === 'string') return JSON.parse(body);
+  const parts = body['Fn::Join'][1] as (string | { 'Fn::GetAtt': [string, string] })[];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : `<${part['Fn::GetAtt'][0]}>`)).join(''));
+}
 
 beforeAll(() => {
   const outdir = mkdtempSync(join(tmpdir(), 'hygiene-cdk-'));
@@ -146,6 +189,31 @@ describe('storage: tables from shared/resources.ts', () => {
     });
   });
 
+  it('list members (one item per list and contact it brought): listId → suppressionKey, no index, like the other tables', () => {
+    const table = resources[logicalId(stack.storage.table(listMembersTable))]?.Properties;
+    expect(table).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'listId', KeyType: 'HASH' },
+        { AttributeName: 'suppressionKey', KeyType: 'RANGE' },
+      ],
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
+    expect(table?.Replicas[0]).toMatchObject({
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    expect(table?.GlobalSecondaryIndexes).toBeUndefined();
+    expect(resources[logicalId(stack.storage.table(listMembersTable))]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('contacts: no index by list any more (list members are items of their own table)', () => {
+    const indexes = resources[logicalId(stack.storage.table(contactsTable))]?.Properties.GlobalSecondaryIndexes;
+    expect(indexes.map((i: { IndexName: string }) => i.IndexName)).toEqual(['byExpiry', 'byPhoneKey']);
+  });
+
   it('the customer-managed key rotates', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
@@ -171,7 +239,7 @@ describe('storage: buckets', () => {
     });
   });
 
-  it('lists bucket: the lifecycle of bucketDefinition (30 days for incoming/ and reports/, the key register kept)', () => {
+  it('lists bucket: the lifecycle of bucketDefinition (30 days for incoming/ and reports/, plans and parts included)', () => {
     const rules = bucket()?.LifecycleConfiguration.Rules as {
       Id: string;
       Prefix: string;
@@ -184,17 +252,16 @@ describe('storage: buckets', () => {
     expect(rules.map((r) => [r.Prefix, r.ExpirationInDays])).toEqual([
       ['incoming/', 30],
       ['reports/', 30],
-      ['state/contact-keys/', undefined],
     ]);
-    // the register's objects replaced by a merge: their old versions go after a day
-    expect(rules.map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays)).toEqual([1, 1, 1]);
+    // versioning keeps what a lifecycle expires, or a finished ingestion deletes: a day more
+    expect(rules.map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays)).toEqual([1, 1]);
   });
 
   it('lists bucket: parts of multipart uploads never completed (a report that stopped streaming) go after a day', () => {
     const rules = bucket()?.LifecycleConfiguration.Rules as {
       AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
     }[];
-    expect(rules.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation)).toEqual([1, 1, 1]);
+    expect(rules.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation)).toEqual([1, 1]);
   });
 
   it('every bucket refuses requests without TLS', () => {
@@ -513,6 +580,117 @@ describe('wiring', () => {
   });
 });
 
+describe('ingestion: the state machine (plan → Distributed Map of ranges → report)', () => {
+  const stateMachine = () => resources[logicalId(stack.ingestion.stateMachine)] as Resource;
+  const definition = () => definitionOf(stateMachine());
+  const rangeWorker = () => `<${logicalId(stack.ingestion.rangeWorker.fn)}>`;
+  const finisher = () => `<${logicalId(stack.ingestion.finisher.fn)}>`;
+
+  it('one STANDARD state machine, with a day to finish', () => {
+    expect(ofType('AWS::StepFunctions::StateMachine')).toHaveLength(1);
+    expect(stateMachine().Properties.StateMachineType ?? 'STANDARD').toBe('STANDARD');
+    expect(definition().TimeoutSeconds).toBe(24 * 3600);
+  });
+
+  it('starts at a Map in DISTRIBUTED mode: an item per range of $.ranges, { planKey, range } to each child, at most 10 at once, no failure tolerated, result discarded', () => {
+    const { StartAt, States } = definition();
+    const map = States[StartAt];
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.ranges',
+      ItemSelector: { 'planKey.$': '$.planKey', 'range.$': '$$.Map.Item.Value' },
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+      MaxConcurrency: 10,
+      ResultPath: null,
+    });
+    // zero tolerance: the ASL default, which CDK writes by leaving the field out
+    expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
+    expect(map.ToleratedFailureCount ?? 0).toBe(0);
+    expect(map.ResultWriter).toBeUndefined();
+  });
+
+  it('each child invokes ingest-range, returns only its range number, and retries with backoff (Lambda errors, throttles, TaskFailed)', () => {
+    const { StartAt, States } = definition();
+    const processor = States[StartAt].ItemProcessor;
+    const task = processor.States[processor.StartAt];
+    expect(task).toMatchObject({ Type: 'Task', Resource: rangeWorker(), OutputPath: '$.range', End: true });
+    expect(task.Retry).toHaveLength(1);
+    expect(task.Retry[0].ErrorEquals).toEqual(
+      expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'States.TaskFailed']),
+    );
+    expect(task.Retry[0]).toMatchObject({ MaxAttempts: 3, BackoffRate: 2 });
+    expect(task.Retry[0].IntervalSeconds).toBeGreaterThan(0);
+  });
+
+  it('success: ingest-finish with { planKey } (the report), then Succeed', () => {
+    const { StartAt, States } = definition();
+    const finish = States[States[StartAt].Next];
+    expect(finish).toMatchObject({ Type: 'Task', Resource: finisher(), Parameters: { 'planKey.$': '$.planKey' } });
+    expect(States[finish.Next].Type).toBe('Succeed');
+  });
+
+  it('a range failed for good: the Catch (States.ALL, into $.failure) leads to ingest-finish with { planKey, failure }, then Fail', () => {
+    const { StartAt, States } = definition();
+    const catches = States[StartAt].Catch;
+    expect(catches).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: expect.any(String) }]);
+    const markFailed = States[catches[0].Next];
+    expect(markFailed).toMatchObject({
+      Type: 'Task',
+      Resource: finisher(),
+      Parameters: { 'planKey.$': '$.planKey', 'failure.$': '$.failure' },
+      ResultPath: null,
+    });
+    expect(States[markFailed.Next]).toEqual({
+      Type: 'Fail',
+      ErrorPath: '$.failure.Error',
+      CausePath: '$.failure.Cause',
+    });
+    // a report that cannot be assembled also marks the list failed
+    expect(States[States[StartAt].Next].Catch).toEqual(catches);
+  });
+
+  it('logs every event (not the data) to its own log group, kept logRetentionDays', () => {
+    const logging = stateMachine().Properties.LoggingConfiguration;
+    expect(logging).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+    const logGroupId = logging.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    expect(resources[logGroupId]?.Properties).toMatchObject({ RetentionInDays: 365 });
+    expect(resources[logGroupId]?.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/states\//);
+  });
+
+  it('an alarm on executions failed or timed out, sent to the alarm topic', () => {
+    const alarm = ofType('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .find((a) => JSON.stringify(a.Metrics ?? []).includes('ExecutionsFailed'));
+    expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarm?.AlarmActions).toEqual([{ Ref: logicalId(stack.monitoring.alarmTopic) }]);
+    const metrics = JSON.stringify(alarm?.Metrics);
+    expect(metrics).toContain('ExecutionsTimedOut');
+    expect(metrics).toContain(
+      `{"Name":"StateMachineArn","Value":{"Ref":"${logicalId(stack.ingestion.stateMachine)}"}}`,
+    );
+  });
+
+  it('ingest-range: 15 minutes, 1769 MB; ingest-finish: 5 minutes; the planner keeps 15 minutes, 1769 MB', () => {
+    const props = (f: HygieneFunction) => resources[logicalId(f.fn)]?.Properties;
+    expect(props(stack.ingestion.rangeWorker)).toMatchObject({ Timeout: 900, MemorySize: 1769 });
+    expect(props(stack.ingestion.finisher)).toMatchObject({ Timeout: 300 });
+    expect(props(stack.ingestion.handler)).toMatchObject({ Timeout: 900, MemorySize: 1769 });
+  });
+
+  it("-c ingestWorkers=25 sets the Map's MaxConcurrency", () => {
+    const app = new App({
+      outdir: mkdtempSync(join(tmpdir(), 'hygiene-workers-')),
+      context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ingestWorkers: '25' },
+    });
+    const workers = new ProspectHygieneStack(app, 'Workers', { env: { region: 'eu-west-3' } });
+    const [[, machine] = []] = Object.entries(
+      Template.fromStack(workers).toJSON().Resources as Record<string, Resource>,
+    ).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+    const { StartAt, States } = definitionOf(machine as Resource);
+    expect(States[StartAt].MaxConcurrency).toBe(25);
+  });
+});
+
 describe('IAM: least privilege', () => {
   it('no statement allows every action or every action of a service', () => {
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
@@ -551,43 +729,95 @@ describe('IAM: least privilege', () => {
     expect(actionsOf(statements).filter((a) => /^(s3|sqs|ses|sms-voice):/.test(a))).toEqual([]);
   });
 
-  it('ingest-list reads incoming/, writes reports/, keeps the key register under state/contact-keys/, nothing else of the bucket', () => {
-    const statements = statementsOf(logicalId(stack.ingestion.handler.role));
-    const objectStatements = statements.filter((s) =>
-      actionsOf([s]).some((a) => /^s3:(Get|Put|Delete)Object$/.test(a)),
-    );
-    const grants = objectStatements.map((s) => [actionsOf([s]).sort(), JSON.stringify(s.Resource)]);
-    expect(grants).toContainEqual([['s3:GetObject'], expect.stringContaining('/incoming/*')]);
-    expect(grants).toContainEqual([['s3:AbortMultipartUpload', 's3:PutObject'], expect.stringContaining('/reports/*')]);
-    expect(grants).toContainEqual([
-      ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
-      expect.stringContaining('/state/contact-keys/*'),
+  it("ingest-list (the planner) reads incoming/ and writes reports/ (the plan, a refused list's report), nothing else of the bucket", () => {
+    expect(objectGrantsOf(logicalId(stack.ingestion.handler.role))).toEqual([
+      ['incoming/', ['s3:GetObject']],
+      ['reports/', ['s3:AbortMultipartUpload', 's3:PutObject']],
     ]);
-    expect(grants).toHaveLength(3);
   });
 
-  it('ingest-list may Scan and describe the suppressions table (its R3 snapshot) and the contacts table (its key snapshot), no other', () => {
-    const statements = statementsOf(logicalId(stack.ingestion.handler.role));
-    // a snapshot reads a whole table, when its item count says it is worth the Scan
-    for (const action of ['dynamodb:Scan', 'dynamodb:DescribeTable']) {
-      const granted = statements.filter((s) => actionsOf([s]).includes(action)).map((s) => JSON.stringify(s.Resource));
-      expect(granted, action).toHaveLength(2);
-      for (const table of [suppressionsTable, contactsTable]) {
-        expect(
-          granted.some((r) => r.includes(logicalId(stack.storage.table(table)))),
-          action,
-        ).toBe(true);
-      }
+  it('ingest-list (the planner): the lists, idempotency and ledger tables; no contact, no suppression, no Scan, no DescribeTable', () => {
+    const role = logicalId(stack.ingestion.handler.role);
+    expect(tableActionsOf(role)).toEqual({ Lists: READ_WRITE, Idempotency: READ_WRITE, Ledger: READ_WRITE });
+    expect(actionsOf(statementsOf(role)).filter((a) => /^dynamodb:(Scan|DescribeTable)$/.test(a))).toEqual([]);
+  });
+
+  it('ingest-range: contacts, suppressions and the ledger read and written, list members written; no Scan, no DescribeTable', () => {
+    const role = logicalId(stack.ingestion.rangeWorker.role);
+    expect(tableActionsOf(role)).toEqual({
+      Contacts: READ_WRITE,
+      Suppressions: READ_WRITE,
+      ListMembers: WRITE,
+      Ledger: READ_WRITE,
+    });
+    expect(actionsOf(statementsOf(role)).filter((a) => /^dynamodb:(Scan|DescribeTable)$/.test(a))).toEqual([]);
+  });
+
+  it('ingest-range reads incoming/ and its plan, writes its part under reports/, deletes nothing', () => {
+    expect(objectGrantsOf(logicalId(stack.ingestion.rangeWorker.role))).toEqual([
+      ['incoming/', ['s3:GetObject']],
+      ['reports/', ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']],
+    ]);
+  });
+
+  it('ingest-finish: the lists and ledger tables, reports/ read, written and its parts deleted; no contact', () => {
+    const role = logicalId(stack.ingestion.finisher.role);
+    expect(tableActionsOf(role)).toEqual({ Lists: READ_WRITE, Ledger: READ_WRITE });
+    expect(objectGrantsOf(role)).toEqual([
+      ['reports/', ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject']],
+    ]);
+  });
+
+  it('the key register is gone: no grant, rule or output names state/contact-keys/', () => {
+    expect(JSON.stringify(template.toJSON())).not.toContain('contact-keys');
+  });
+
+  it('list members: written by ingest-range and by every function that deletes contacts, queried by send-campaign only', () => {
+    const writers: HygieneFunction[] = [
+      stack.ingestion.rangeWorker,
+      stack.sesEvents.handler,
+      stack.retentionPurge.handler,
+      stack.ttlReceipts.handler,
+      stack.dataSubjectRights.handler,
+    ];
+    for (const f of hygieneFunctions()) {
+      const members = tableActionsOf(logicalId(f.role)).ListMembers;
+      if (writers.includes(f)) expect(members, f.node.path).toEqual(WRITE);
+      else if (f === stack.sending.sendCampaign) expect(members, f.node.path).toEqual(READ);
+      else expect(members, f.node.path).toBeUndefined();
     }
   });
 
-  it('send-campaign reads the ledger (audience by list: the import evidence), and writes none of it', () => {
-    const statements = statementsOf(logicalId(stack.sending.sendCampaign.role));
-    const ledger = statements.filter((s) =>
-      JSON.stringify(s.Resource).includes(logicalId(stack.storage.table(ledgerTable))),
+  it('send-campaign queries list members (audience by list), and no longer reads the ledger', () => {
+    const grants = tableActionsOf(logicalId(stack.sending.sendCampaign.role));
+    expect(grants.ListMembers).toContain('dynamodb:Query');
+    expect(grants.Ledger).toBeUndefined();
+  });
+
+  it('only ingest-list may start an ingestion, on that state machine only (and the state machine its own children)', () => {
+    const stateMachineId = logicalId(stack.ingestion.stateMachine);
+    const starting = ofType('AWS::IAM::Policy').flatMap(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => actionsOf([s]).includes('states:StartExecution'))
+        .map((s) => ({ roles: (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref), statement: s })),
     );
-    expect(actionsOf(ledger)).toContain('dynamodb:Query');
-    expect(actionsOf(ledger).filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+    expect(starting.flatMap((s) => s.roles).sort()).toEqual(
+      [logicalId(stack.ingestion.handler.role), logicalId(stack.ingestion.stateMachine.role)].sort(),
+    );
+    for (const { statement } of starting) {
+      expect(statement.Resource).toEqual({ Ref: stateMachineId });
+      expect(asArray(statement.Action)).toEqual(['states:StartExecution']);
+    }
+    const env = resources[logicalId(stack.ingestion.handler.fn)]?.Properties.Environment.Variables;
+    expect(env.INGEST_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
+    // the Distributed Map follows and stops its children: executions of this state machine only
+    const children = statementsOf(logicalId(stack.ingestion.stateMachine.role)).find((s) =>
+      actionsOf([s]).includes('states:DescribeExecution'),
+    );
+    expect(asArray(children?.Action).sort()).toEqual(['states:DescribeExecution', 'states:StopExecution']);
+    expect(JSON.stringify(children?.Resource)).toContain(
+      `":execution:",{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachineId}"}]}]},":*"`,
+    );
   });
 
   it('send-message: SES SendEmail on the sending identity and configuration set only', () => {
@@ -619,6 +849,7 @@ describe('outputs the hygiene CLI reads', () => {
       'CONFIGURATION_SET',
       'UNSUBSCRIBE_BASE_URL',
       'INGEST_QUEUE_URL',
+      'INGEST_STATE_MACHINE_ARN',
       'SES_EVENTS_QUEUE_URL',
       'CAMPAIGN_QUEUE_URL',
       'SEND_QUEUE_URL',

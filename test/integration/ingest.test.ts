@@ -3,21 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import iconv from 'iconv-lite';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkList } from '#cli/check';
 import type { ListReport } from '#domain/contact';
 import { emailSuppressionKey } from '#domain/keys';
 import { defaultSettings } from '#schemas/settings';
-import { ingestListOnce } from '#shared/flows/ingest-once';
-import { documentClient } from '#store/clients';
-import { contactsTableName, getContact, updateContact } from '#store/contacts';
+import { type IngestOptions, ingestListOnceHere, runRangesHere } from '#shared/flows/ingest-list';
+import { contactsTableName, getContact, putNewContacts, updateContact } from '#store/contacts';
 import { scanAllItems } from '#store/dynamo-batch';
-import { declareImport, endImport, getList, runningImports } from '#store/lists';
-import { objectBytes, objectExists, objectKeys } from '#store/objects';
+import { ledgerEntriesFor } from '#store/ledger';
+import { listMemberPages } from '#store/list-members';
+import { getList } from '#store/lists';
+import { listObjects, objectBytes, objectExists, objectKeys } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
 import { putSuppression } from '#store/suppressions';
 import type { ProvisionedNames } from '../../cli/local/provision.ts';
-import { handler, handleS3Event } from '../../functions/ingest-list/handler.ts';
+import { handleS3Event as handleS3EventWith } from '../../functions/ingest-list/handler.ts';
 import { useEmulators } from '../support/emulators.ts';
 import { s3Event, tradeShowManifest, uploadList } from '../support/lists.ts';
 import { captureLogs, PERSONAL_DATA } from '../support/logs.ts';
@@ -40,6 +41,18 @@ const MIXED = [
   'sophie.leroy@client-b.fr;Sophie;Leroy;Client B;Responsable services généraux',
   '',
 ].join('\n');
+
+/** The S3 trigger, its ranges run in this process (the local stack's runner). */
+const handleS3Event = (event: unknown, ctx: Context) =>
+  handleS3EventWith(event, ctx, (plan) => runRangesHere(plan, defaultSettings));
+const ingestListOnce = (key: string, settings: typeof defaultSettings, at: Date, options: IngestOptions = {}) =>
+  ingestListOnceHere(key, settings, at, options);
+
+async function membersOf(listId: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of listMemberPages(listId)) keys.push(...page);
+  return keys.sort();
+}
 
 async function reportOf(listId: string): Promise<ListReport> {
   return JSON.parse((await objectBytes(objectKeys.report(listId))).toString('utf8')) as ListReport;
@@ -101,72 +114,68 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     const list = await getList('salon-mixte');
     expect(list).toMatchObject({ status: 'accepted', rows: { total: 7, accepted: 3, rejected: 4 } });
     const rejected = (await objectBytes(objectKeys.rejected('salon-mixte'))).toString('utf8');
-    expect(rejected.split('\r\n')[0]).toBe('email;first_name;last_name;company;job_title;reasons');
+    expect(rejected.split('\r\n')[0]).toBe('\uFEFFemail;first_name;last_name;company;job_title;reasons');
+    // the list's members: the contacts it brought
+    expect(await membersOf('salon-mixte')).toEqual(contacts.map((c) => c.suppressionKey as string).sort());
+    // the run's working objects are gone once the report is whole
+    expect(await listObjects('reports/salon-mixte/parts/')).toEqual([]);
     expect(rejected).toContain('NO_CONSENT');
   });
 
-  it('the same list twice and the S3 event delivered twice (through SQS) change nothing', async () => {
+  it('the same list twice and the S3 event delivered twice change nothing', async () => {
     const data = Buffer.from(MIXED.replace(/salon/g, 'x'));
     const manifest = tradeShowManifest('salon-twice', data);
     const key = await uploadList(manifest, data);
-    const sqsEvent = {
-      Records: [1, 2].map((n) => ({
-        messageId: `m${n}`,
-        eventSource: 'aws:sqs',
-        body: JSON.stringify(s3Event(names.bucket, key)),
-      })),
-    };
-    const first = await handler(sqsEvent, context);
-    expect(first).toEqual({ batchItemFailures: [] });
+    await handleS3Event(s3Event(names.bucket, key), context);
     const before = await scanAllItems(contactsTableName());
-    await handler(sqsEvent, context);
+    await handleS3Event(s3Event(names.bucket, key), context);
     await uploadList(manifest, data); // the operator uploads it again
     await handleS3Event(s3Event(names.bucket, key), context);
     const after = await scanAllItems(contactsTableName());
     expect(after).toEqual(before);
   });
 
-  it.each(['key-snapshot', 'look-ups'] as const)(
-    'a failure half-way, then a retry (contacts checked by %s): no duplicate, no missing contact',
-    async (mode) => {
-      const listId = `salon-crash-${mode}`;
-      const rows = ['email;company;job_title'];
-      for (let i = 0; i < 3000; i++) rows.push(`p${i}.nom@societe-${i % 40}.fr;Societe ${i % 40};Responsable achats`);
-      const data = Buffer.from(`${rows.join('\n')}\n`);
-      const manifest = tradeShowManifest(listId, data);
-      const key = await uploadList(manifest, data);
-      await expect(
-        ingestListOnce(key, defaultSettings, now, {
-          contactsCheck: mode,
-          onProgress: (done) => {
-            if (done >= 500) throw new Error('injected crash');
-          },
-        }),
-      ).rejects.toThrow('injected crash');
-      // the report streams to S3 as rows are decided: a run that failed leaves none, not half of one
-      expect(await objectExists(objectKeys.report(listId))).toBe(false);
-      expect(await objectExists(objectKeys.rejected(listId))).toBe(false);
-      const partial = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
-      expect(partial.length).toBeGreaterThan(0);
-      expect(partial.length).toBeLessThan(3000);
-      // the failed run is no longer declared: no later run waits for it
-      expect((await runningImports()).filter((r) => r.listId === listId)).toEqual([]);
-      const result = await ingestListOnce(key, defaultSettings, now, { contactsCheck: mode });
-      expect(result.rows).toEqual({ total: 3000, accepted: 3000, rejected: 0 });
-      expect(result.contactsWritten).toBe(3000 - partial.length);
-      const all = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
-      expect(all).toHaveLength(3000);
-      // the import evidence too: each contact once, though the failed run had written some of it
-      const { ledgerEntriesFor } = await import('#store/ledger');
-      const evidenced = (await ledgerEntriesFor(`list#${listId}`))
-        .filter((e) => e.type === 'contact-imported')
-        .flatMap((e) => (e.payload as { contacts: { k: string }[] }).contacts.map((c) => c.k));
-      expect(evidenced).toHaveLength(3000);
-      expect(new Set(evidenced).size).toBe(3000);
-    },
-  );
+  it('a range that fails on every attempt: the list is marked failed, no report; the retry completes it, evidence once', async () => {
+    const listId = 'salon-crash';
+    const rows = ['email;company;job_title'];
+    for (let i = 0; i < 3000; i++) rows.push(`p${i}.nom@societe-${i % 40}.fr;Societe ${i % 40};Responsable achats`);
+    const data = Buffer.from(`${rows.join('\n')}\n`);
+    const key = await uploadList(tradeShowManifest(listId, data), data);
+    // ≈ 50 KB a range: several ranges, one of which always fails past its 500th row
+    const rangeBytes = 50_000;
+    await expect(
+      ingestListOnce(key, defaultSettings, now, {
+        rangeBytes,
+        onProgress: (done) => {
+          if (done >= 500) throw new Error('injected crash');
+        },
+      }),
+    ).rejects.toThrow('injected crash');
+    // a failed run leaves no report, not half of one; the list says it failed, and why (no row content)
+    expect(await objectExists(objectKeys.report(listId))).toBe(false);
+    expect(await objectExists(objectKeys.rejected(listId))).toBe(false);
+    expect(await getList(listId)).toMatchObject({ status: 'failed', failure: 'Error: injected crash' });
+    const partial = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.length).toBeLessThan(3000);
 
-  it('a big consent list: its import evidence fits the ledger (one entry per 1,000 contacts)', async () => {
+    const result = await ingestListOnce(key, defaultSettings, now, { rangeBytes });
+    expect(result.rows).toEqual({ total: 3000, accepted: 3000, rejected: 0 });
+    expect(result.contactsWritten).toBe(3000 - partial.length);
+    expect(await getList(listId)).toMatchObject({ status: 'accepted' });
+    expect((await getList(listId))?.ranges).toBeGreaterThan(1);
+    const all = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
+    expect(all).toHaveLength(3000);
+    // the import evidence too: each contact once, though the failed run had appended some of it
+    const evidenced = (await ledgerEntriesFor(`list#${listId}`))
+      .filter((e) => e.type === 'contact-imported')
+      .flatMap((e) => (e.payload as { contacts: { k: string }[] }).contacts.map((c) => c.k));
+    expect(evidenced).toHaveLength(3000);
+    expect(new Set(evidenced).size).toBe(3000);
+    expect(await membersOf(listId)).toHaveLength(3000);
+  });
+
+  it('a big consent list: its import evidence fits the ledger (one entry per 1,000 rows)', async () => {
     const rows = ['email;phone;consent_at'];
     for (let i = 0; i < 1_300; i++)
       rows.push(
@@ -190,246 +199,291 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     });
     const result = await ingestListOnce(await uploadList(manifest, data), defaultSettings, now);
     expect(result.rows).toEqual({ total: 1_300, accepted: 1_300, rejected: 0 });
-    const { ledgerEntriesFor } = await import('#store/ledger');
     const imports = (await ledgerEntriesFor('list#newsletter-big')).filter((e) => e.type === 'contact-imported');
     expect(imports.map((e) => (e.payload as { contacts: unknown[] }).contacts.length).sort()).toEqual([1000, 300]);
   });
 
-  it.each(['key-snapshot', 'look-ups'] as const)(
-    'a merge racing an expiry extension (an SES click; contacts checked by %s) keeps the later expiry and the new list',
-    async (mode) => {
-      const first = Buffer.from(`email;job_title\nclaire.moreau.${mode}@fabrique.fr;Acheteuse\n`);
-      await ingestListOnce(await uploadList(tradeShowManifest(`merge-a-${mode}`, first), first), defaultSettings, now, {
-        contactsCheck: mode,
-      });
-      const k = emailSuppressionKey(`claire.moreau.${mode}@fabrique.fr`, secret) as string;
-      const extended = '2031-06-01T00:00:00.000Z';
-      const second = Buffer.from(`email;job_title\nclaire.moreau.${mode}@fabrique.fr;Acheteuse\n`);
-      const manifestB = tradeShowManifest(`merge-b-${mode}`, second);
-      const keyB = await uploadList(manifestB, second);
-      await Promise.all([
-        ingestListOnce(keyB, defaultSettings, now, { contactsCheck: mode }),
-        updateContact(
-          k,
-          (c) => ({ ...c, expiresAt: extended, lastActivityAt: '2028-06-01T00:00:00.000Z' }),
-          defaultSettings,
-        ),
-      ]);
-      const merged = await getContact(k);
-      expect(merged?.expiresAt).toBe(extended);
-      expect(merged?.listIds).toEqual(expect.arrayContaining([`merge-a-${mode}`, `merge-b-${mode}`]));
-    },
-  );
+  it('a merge racing an expiry extension (an SES click) keeps the later expiry and the new list', async () => {
+    const first = Buffer.from('email;job_title\nclaire.moreau@fabrique.fr;Acheteuse\n');
+    await ingestListOnce(await uploadList(tradeShowManifest('merge-a', first), first), defaultSettings, now);
+    const k = emailSuppressionKey('claire.moreau@fabrique.fr', secret) as string;
+    const extended = '2031-06-01T00:00:00.000Z';
+    const second = Buffer.from('email;job_title\nclaire.moreau@fabrique.fr;Acheteuse\n');
+    const keyB = await uploadList(tradeShowManifest('merge-b', second), second);
+    await Promise.all([
+      ingestListOnce(keyB, defaultSettings, now),
+      updateContact(
+        k,
+        (c) => ({ ...c, expiresAt: extended, lastActivityAt: '2028-06-01T00:00:00.000Z' }),
+        defaultSettings,
+      ),
+    ]);
+    const merged = await getContact(k);
+    expect(merged?.expiresAt).toBe(extended);
+    expect(merged?.listIds).toEqual(expect.arrayContaining(['merge-a', 'merge-b']));
+    // list membership as data: the person is a member of both lists
+    expect(await membersOf('merge-a')).toEqual([k]);
+    expect(await membersOf('merge-b')).toEqual([k]);
+  });
 
-  describe.each(['snapshot', 'look-ups'] as const)('oppositions checked by %s (rules.md §4 R3)', (mode) => {
-    it('a stored opposition (email or phone key) or bounce rejects the row; nothing is written for it', async () => {
-      const listId = `r3-${mode}`;
-      const data = Buffer.from(
-        [
-          'email;phone;job_title',
-          `ok.${mode}@forge-olivier.fr;;Acheteur`,
-          `opposed.${mode}@forge-olivier.fr;;Acheteur`,
-          `bounced.${mode}@forge-olivier.fr;;Acheteur`,
-          `stop.${mode}@forge-olivier.fr;06 44 55 66 ${mode === 'snapshot' ? '01' : '02'};Acheteur`,
-          '',
-        ].join('\n'),
-      );
-      const { phoneSuppressionKey } = await import('#domain/keys');
-      const suppressed = [
-        { key: emailSuppressionKey(`opposed.${mode}@forge-olivier.fr`, secret), reason: 'OPPOSED' as const },
-        { key: emailSuppressionKey(`bounced.${mode}@forge-olivier.fr`, secret), reason: 'BOUNCED' as const },
+  it('a contact stored outside any import (a restored backup, a hand-written item) is merged, never replaced: a consumer stays a consumer', async () => {
+    const k = emailSuppressionKey('jeanne.roux@atelier-roux.fr', secret) as string;
+    await putNewContacts(
+      [
         {
-          key: phoneSuppressionKey(`+3364455660${mode === 'snapshot' ? '1' : '2'}`, secret),
-          reason: 'OPPOSED' as const,
+          suppressionKey: k,
+          email: 'jeanne.roux@atelier-roux.fr',
+          kind: 'consumer',
+          bases: { email: 'consent' },
+          listId: 'restored',
+          listIds: ['restored'],
+          collector: 'Acme SAS',
+          sourceKind: 'own-form',
+          collectedAt: '2026-03-01T00:00:00.000Z',
+          productCategories: [],
+          informAtFirstMessage: false,
+          expiresAt: '2029-03-01T00:00:00.000Z',
+          lastActivityAt: '2026-09-01T00:00:00.000Z',
+          consent: {
+            mechanism: 'double-opt-in',
+            wording: "J'accepte les offres d'Acme SAS.",
+            wordingVersion: 'v1',
+            collectionPoint: 'https://acme.fr/form',
+            scope: 'advertiser',
+            namedPartners: [],
+            consentAt: '2026-03-01T00:00:00.000Z',
+            listId: 'restored',
+          },
         },
-      ];
-      for (const { key, reason } of suppressed) {
-        await putSuppression({
-          suppressionKey: key as string,
-          reason,
-          source: reason === 'BOUNCED' ? 'hard-bounce' : 'sms-stop',
-          at: new Date('2026-01-01T00:00:00Z'),
-        });
-      }
-      const key = await uploadList(tradeShowManifest(listId, data, { channels: ['email', 'sms'] }), data);
-      const result = await ingestListOnce(key, defaultSettings, now, { suppressionCheck: mode });
-      expect(result.byReason).toEqual({ OPPOSED: 2, BOUNCED: 1 });
-      const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
-      expect(stored.map((c) => c.suppressionKey)).toEqual([emailSuppressionKey(`ok.${mode}@forge-olivier.fr`, secret)]);
+      ],
+      defaultSettings,
+    );
+    const data = Buffer.from('email;job_title\njeanne.roux@atelier-roux.fr;Acheteuse\n');
+    const result = await ingestListOnce(
+      await uploadList(tradeShowManifest('after-restore', data), data),
+      defaultSettings,
+      now,
+    );
+    expect(result.rows.accepted).toBe(1);
+    const merged = await getContact(k);
+    // rules.md §0.1: a b2b-interest basis never carries over to a consumer
+    expect(merged).toMatchObject({
+      kind: 'consumer',
+      bases: { email: 'consent' },
+      lastActivityAt: '2026-09-01T00:00:00.000Z',
+    });
+    expect(merged?.listIds.sort()).toEqual(['after-restore', 'restored']);
+    expect(merged?.consent?.wordingVersion).toBe('v1');
+  });
+
+  it('a stored opposition (email or phone key) or bounce rejects the row; nothing is written for it (rules.md §4 R3)', async () => {
+    const listId = 'r3-store';
+    const data = Buffer.from(
+      [
+        'email;phone;job_title',
+        'ok@forge-olivier.fr;;Acheteur',
+        'opposed@forge-olivier.fr;;Acheteur',
+        'bounced@forge-olivier.fr;;Acheteur',
+        'stop@forge-olivier.fr;06 44 55 66 01;Acheteur',
+        '',
+      ].join('\n'),
+    );
+    const { phoneSuppressionKey } = await import('#domain/keys');
+    const suppressed = [
+      { key: emailSuppressionKey('opposed@forge-olivier.fr', secret), reason: 'OPPOSED' as const },
+      { key: emailSuppressionKey('bounced@forge-olivier.fr', secret), reason: 'BOUNCED' as const },
+      { key: phoneSuppressionKey('+33644556601', secret), reason: 'OPPOSED' as const },
+    ];
+    for (const { key, reason } of suppressed) {
+      await putSuppression({
+        suppressionKey: key as string,
+        reason,
+        source: reason === 'BOUNCED' ? 'hard-bounce' : 'sms-stop',
+        at: new Date('2026-01-01T00:00:00Z'),
+      });
+    }
+    const key = await uploadList(tradeShowManifest(listId, data, { channels: ['email', 'sms'] }), data);
+    const result = await ingestListOnce(key, defaultSettings, now);
+    expect(result.byReason).toEqual({ OPPOSED: 2, BOUNCED: 1 });
+    const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
+    expect(stored.map((c) => c.suppressionKey)).toEqual([emailSuppressionKey('ok@forge-olivier.fr', secret)]);
+  });
+
+  it('an import repairs, never resurrects: a stored contact whose person opposed since is deleted, with its receipt', async () => {
+    const first = Buffer.from('email;job_title\nremi.blanc@menuiserie-blanc.fr;Acheteur\n');
+    await ingestListOnce(await uploadList(tradeShowManifest('repair-a', first), first), defaultSettings, now);
+    const k = emailSuppressionKey('remi.blanc@menuiserie-blanc.fr', secret) as string;
+    expect(await getContact(k)).toBeDefined();
+    // an unsubscribe leaves the contact in place (the send gate reads the opposition)…
+    await putSuppression({ suppressionKey: k, reason: 'OPPOSED', source: 'one-click', at: now });
+    expect(await getContact(k)).toBeDefined();
+    // …until a list brings the person again: the row is OPPOSED and the stored contact goes
+    const second = Buffer.from('email;job_title\nremi.blanc@menuiserie-blanc.fr;Acheteur\n');
+    const result = await ingestListOnce(
+      await uploadList(tradeShowManifest('repair-b', second), second),
+      defaultSettings,
+      now,
+    );
+    expect(result.byReason).toEqual({ OPPOSED: 1 });
+    expect(await getContact(k)).toBeUndefined();
+    expect(await membersOf('repair-a')).toEqual([]);
+    const receipts = (await ledgerEntriesFor(k)).filter((e) => e.type === 'contact-purged');
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]?.payload).toMatchObject({ reason: 'suppressed', by: 'import', listId: 'repair-b' });
+  });
+
+  describe('an erasure or a hard bounce recorded during the import (what the flows do: suppress, then delete)', () => {
+    const rowsOf = (tag: string) => {
+      const rows = ['email;company;job_title'];
+      for (let i = 0; i < 3000; i++) rows.push(`late${i}.${tag}@societe-${i % 7}.fr;Societe ${i % 7};Acheteur`);
+      return Buffer.from(`${rows.join('\n')}\n`);
+    };
+    const keyOf = (tag: string, i: number) =>
+      emailSuppressionKey(`late${i}.${tag}@societe-${i % 7}.fr`, secret) as string;
+    /** Rows 0 (written already), 260 and 500 (batches in flight: read, maybe not written), 2900 (not read yet). */
+    const REMOVED = [
+      [0, 'hard-bounce'],
+      [260, 'erasure'],
+      [500, 'erasure'],
+      [2900, 'erasure'],
+    ] as const;
+    const removeDuringImport = (tag: string) => {
+      let done = false;
+      return async (rowsDone: number) => {
+        if (done || rowsDone < 250) return;
+        done = true;
+        const { deleteContact } = await import('#store/contacts');
+        for (const [i, source] of REMOVED) {
+          await putSuppression({
+            suppressionKey: keyOf(tag, i),
+            reason: source === 'hard-bounce' ? 'BOUNCED' : 'OPPOSED',
+            source,
+            at: now,
+          });
+          await deleteContact(keyOf(tag, i));
+        }
+        // an unsubscribe leaves the contact (the send gate reads it)
+        await putSuppression({ suppressionKey: keyOf(tag, 1), reason: 'OPPOSED', source: 'one-click', at: now });
+      };
+    };
+
+    it('the import succeeds: no contact of the removed people remains', async () => {
+      const data = rowsOf('ok');
+      const key = await uploadList(tradeShowManifest('late-ok', data), data);
+      await ingestListOnce(key, defaultSettings, now, { onProgress: removeDuringImport('ok') });
+      for (const [i] of REMOVED) expect(await getContact(keyOf('ok', i))).toBeUndefined();
+      expect(await getContact(keyOf('ok', 1))).toBeDefined();
+      expect(await getContact(keyOf('ok', 2999))).toBeDefined();
+      const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'late-ok');
+      expect(stored).toHaveLength(3000 - REMOVED.length);
+      expect(await membersOf('late-ok')).toHaveLength(3000 - REMOVED.length);
     });
 
-    it('a hard bounce or an erasure recorded during the import: the contact it deleted stays deleted', async () => {
-      const listId = `late-${mode}`;
-      const rows = ['email;company;job_title'];
-      for (let i = 0; i < 3000; i++) rows.push(`late${i}.${mode}@societe-${i % 7}.fr;Societe ${i % 7};Acheteur`);
-      const data = Buffer.from(`${rows.join('\n')}\n`);
-      const key = await uploadList(tradeShowManifest(listId, data), data);
-      const keyOf = (i: number) => emailSuppressionKey(`late${i}.${mode}@societe-${i % 7}.fr`, secret) as string;
+    it("an erasure between a batch's reads and its writes: the contact the batch then creates is deleted again", async () => {
+      const data = rowsOf('race');
+      const key = await uploadList(tradeShowManifest('late-race', data), data);
+      const erased = keyOf('race', 1_234);
       const { deleteContact } = await import('#store/contacts');
       let recorded = false;
       await ingestListOnce(key, defaultSettings, now, {
-        suppressionCheck: mode,
-        onProgress: async (done) => {
-          if (recorded || done < 250) return;
+        beforeWrites: async (keys) => {
+          if (!keys.includes(erased)) return;
           recorded = true;
-          // what the SES flow and an erasure do: suppress, then delete the contact (row 1: written
-          // already; row 2,901: not read yet, ≥ 8 batches of 250 later), and an unsubscribe,
-          // which leaves the contact
-          for (const [i, source] of [
-            [0, 'hard-bounce'],
-            [2900, 'erasure'],
-            [1, 'one-click'],
-          ] as const) {
-            await putSuppression({
-              suppressionKey: keyOf(i),
-              reason: source === 'hard-bounce' ? 'BOUNCED' : 'OPPOSED',
-              source,
-              at: now,
-            });
-            if (source !== 'one-click') await deleteContact(keyOf(i));
-          }
+          // the erasure flow: suppress, then delete (nothing to delete yet: the batch writes next)
+          await putSuppression({ suppressionKey: erased, reason: 'OPPOSED', source: 'erasure', at: now });
+          await deleteContact(erased);
         },
       });
       expect(recorded).toBe(true);
-      expect(await getContact(keyOf(0))).toBeUndefined();
-      expect(await getContact(keyOf(2900))).toBeUndefined();
-      expect(await getContact(keyOf(1))).toBeDefined();
-      expect(await getContact(keyOf(2999))).toBeDefined();
-      const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
-      expect(stored).toHaveLength(2998);
+      expect(await getContact(erased)).toBeUndefined();
+      expect(await membersOf('late-race')).not.toContain(erased);
+      expect(await getContact(keyOf('race', 1_235))).toBeDefined();
+      const receipts = (await ledgerEntriesFor(erased)).filter((e) => e.type === 'contact-purged');
+      expect(receipts[0]?.payload).toMatchObject({ reason: 'suppressed-during-import', by: 'import' });
+    });
+
+    it('the import fails after the erasure, then is retried: no contact of the removed people remains', async () => {
+      const data = rowsOf('retry');
+      const key = await uploadList(tradeShowManifest('late-retry', data), data);
+      const remove = removeDuringImport('retry');
+      await expect(
+        ingestListOnce(key, defaultSettings, now, {
+          onProgress: async (rowsDone) => {
+            await remove(rowsDone);
+            if (rowsDone >= 1000) throw new Error('injected crash');
+          },
+        }),
+      ).rejects.toThrow('injected crash');
+      await ingestListOnce(key, defaultSettings, now);
+      for (const [i] of REMOVED) expect(await getContact(keyOf('retry', i))).toBeUndefined();
+      // the unsubscribed person's row is judged again: OPPOSED, and the import repairs (the contact goes)
+      expect(await getContact(keyOf('retry', 1))).toBeUndefined();
+      const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'late-retry');
+      expect(stored).toHaveLength(3000 - REMOVED.length - 1);
     });
   });
 
-  it('a suppressions table already past the snapshot limit is not scanned at all: rows checked by look-ups', async () => {
-    // a 2-row list: its limit is 4 × its estimated rows; the table holds more (this file's tests)
-    for (let i = 0; i < 12; i++)
-      await putSuppression({ suppressionKey: `filler-${i}`, reason: 'OPPOSED', source: 'one-click', at: now });
-    await putSuppression({
-      suppressionKey: emailSuppressionKey('refus@atelier-bois.fr', secret) as string,
-      reason: 'OPPOSED',
-      source: 'one-click',
-      at: now,
-    });
-    const data = Buffer.from('email;job_title\nrefus@atelier-bois.fr;Acheteur\nok@atelier-bois.fr;Acheteur\n');
-    const key = await uploadList(tradeShowManifest('many-oppositions', data), data);
-    // every DynamoDB request the ingestion sends, as "<command> <tables>"
-    const sent: string[] = [];
-    const client = documentClient();
-    const original = client.send.bind(client) as (...args: unknown[]) => unknown;
-    const send = vi.spyOn(client, 'send').mockImplementation(((...args: unknown[]) => {
-      const command = args[0] as { constructor: { name: string }; input: Record<string, unknown> };
-      const tables = command.input.TableName ?? Object.keys(command.input.RequestItems ?? {}).join(',');
-      sent.push(`${command.constructor.name} ${tables}`);
-      return original(...args);
-    }) as never);
-    let result: Awaited<ReturnType<typeof ingestListOnce>>;
-    try {
-      result = await ingestListOnce(key, defaultSettings, now);
-    } finally {
-      send.mockRestore();
-    }
-    expect(result.byReason).toMatchObject({ OPPOSED: 1 });
-    expect(result.rows).toMatchObject({ accepted: 1, rejected: 1 });
-    const suppressions = String(names.env.SUPPRESSIONS_TABLE);
-    expect(sent.filter((s) => s.startsWith('ScanCommand') && s.includes(suppressions))).toEqual([]);
-    expect(sent).toContain(`BatchGetCommand ${suppressions}`);
-  });
-
-  describe('runs side by side: new contacts written blind only by a run alone (contacts-check.ts)', () => {
-    const listOf = (listId: string, from: number, to: number) => {
+  it('two lists of the same 600 people, ingested at once: both stay on every contact, each names them all', async () => {
+    const listOf = (listId: string) => {
       const rows = ['email;company;job_title'];
-      for (let i = from; i < to; i++) rows.push(`side${i}@societe-${i % 9}.fr;Societe ${i % 9};Acheteur`);
+      for (let i = 0; i < 600; i++) rows.push(`side${i}@societe-${i % 9}.fr;Societe ${i % 9};Acheteur`);
       const data = Buffer.from(`${rows.join('\n')}\n`);
       return uploadList(tradeShowManifest(listId, data), data);
     };
-    const keyOf = (i: number) => emailSuppressionKey(`side${i}@societe-${i % 9}.fr`, secret) as string;
-    /** Ingests two lists at once; returns how each run said it checked contacts at its start. */
-    const ingestSideBySide = async (keys: string[], contactsCheck: 'key-snapshot' | 'look-ups') => {
-      const logs = captureLogs();
-      try {
-        await Promise.all(keys.map((key) => ingestListOnce(key, defaultSettings, now, { contactsCheck })));
-      } finally {
-        logs.restore();
-      }
-      return logs.records().filter((l) => l.message === 'contacts checked' && l.since === undefined);
-    };
+    const keys = await Promise.all([listOf('side-a'), listOf('side-b')]);
+    await Promise.all(keys.map((key) => ingestListOnce(key, defaultSettings, now, { rangeBytes: 8_000, workers: 2 })));
+    for (let i = 0; i < 600; i++) {
+      const k = emailSuppressionKey(`side${i}@societe-${i % 9}.fr`, secret) as string;
+      expect((await getContact(k))?.listIds.sort()).toEqual(['side-a', 'side-b']);
+    }
+    expect(await membersOf('side-a')).toHaveLength(600);
+    expect(await membersOf('side-b')).toHaveLength(600);
+  });
 
-    it('two lists sharing 1,000 people, ingested at once, each asking for a key snapshot: both stay on every shared contact', async () => {
-      const lists = await Promise.all([listOf('side-a', 0, 2000), listOf('side-b', 1000, 3000)]);
-      const checks = await ingestSideBySide(lists, 'key-snapshot');
-      // one of them wrote blind; the other waited for it, then looked every contact up
-      expect(checks.map((l) => l.by).sort()).toEqual(['key-snapshot', 'look-ups']);
-      const stored = new Map(
-        (await scanAllItems(contactsTableName()))
-          .filter((c) => String(c.listId).startsWith('side-'))
-          .map((c) => [c.suppressionKey as string, c.listIds as string[]]),
-      );
-      expect(stored.size).toBe(3000);
-      for (let i = 1000; i < 2000; i++) expect(stored.get(keyOf(i))?.sort()).toEqual(['side-a', 'side-b']);
-      expect(stored.get(keyOf(0))).toEqual(['side-a']);
-      expect(stored.get(keyOf(2999))).toEqual(['side-b']);
-      expect((await runningImports()).filter((r) => r.listId.startsWith('side-'))).toEqual([]);
+  it('a list split into many ranges gets the report one worker gives, byte for byte, and the one `hygiene check` gives', async () => {
+    // duplicates across ranges, quoted fields holding delimiters and line breaks, a broken
+    // quote, a short row, blank lines, CRLF: every cut must fall where the reader puts one
+    const lines = ['email;phone;first_name;last_name;company;job_title'];
+    for (let i = 0; i < 1_200; i++) {
+      const n = i % 500; // rows 500… repeat rows 0…: duplicates in later ranges
+      if (i % 97 === 5)
+        lines.push(`multi${n}@atelier-${n % 11}.fr;;"Anne\r\nMarie";Roy;"Atelier; ${n}";"Chargée\r\nd'achats"`);
+      else if (i % 131 === 7) lines.push(`broken${n}@atelier.fr;;"Jean;Dupont;X;Acheteur`);
+      else if (i % 149 === 9) lines.push(`short${n}@atelier.fr;;Jean`);
+      else if (i % 173 === 11) lines.push('');
+      else
+        lines.push(
+          `p${n}.nom@atelier-${n % 11}.fr;06 ${String(10 + (n % 89)).padStart(2, '0')} 22 33 ${String(n % 100).padStart(2, '0')};Paul;Nom;Atelier ${n % 11};Acheteur`,
+        );
+    }
+    const data = Buffer.from(`${lines.join('\r\n')}\r\n`);
+    const manifest = (listId: string) => tradeShowManifest(listId, data, { channels: ['email', 'sms'] });
+    const split = await ingestListOnce(await uploadList(manifest('split-many'), data), defaultSettings, now, {
+      rangeBytes: 4_000,
+      workers: 4,
     });
+    const whole = await ingestListOnce(await uploadList(manifest('split-one'), data), defaultSettings, now);
+    expect((await getList('split-many'))?.ranges).toBeGreaterThan(10);
+    expect((await getList('split-one'))?.ranges).toBe(1);
+    expect(split.rows).toEqual(whole.rows);
+    const text = async (listId: string) =>
+      (await objectBytes(objectKeys.report(listId))).toString('utf8').replace(`"listId":"${listId}"`, '');
+    expect(await text('split-many')).toBe(await text('split-one'));
+    const rejected = async (listId: string) => (await objectBytes(objectKeys.rejected(listId))).toString('utf8');
+    expect(await rejected('split-many')).toBe(await rejected('split-one'));
 
-    it('two lists of the same 600 people, ingested at once, both looking every row up: both stay on every contact', async () => {
-      const lists = await Promise.all([listOf('side-h', 8000, 8600), listOf('side-i', 8000, 8600)]);
-      const checks = await ingestSideBySide(lists, 'look-ups');
-      // the run that began second created each new contact only if still absent
-      expect(checks.map((l) => l.newContacts).sort()).toEqual(['batch-writes', 'conditional-puts']);
-      for (let i = 8000; i < 8600; i++)
-        expect((await getContact(keyOf(i)))?.listIds.sort()).toEqual(['side-h', 'side-i']);
-    });
-
-    it('a run writing blind stops when another run begins, and says so once its blind writes are stored', async () => {
-      const key = await listOf('side-c', 3000, 6000);
-      let declaredAfter: boolean | undefined;
-      await ingestListOnce(key, defaultSettings, now, {
-        contactsCheck: 'key-snapshot',
-        onProgress: async (done) => {
-          if (declaredAfter !== undefined || done < 250) return;
-          const mine = async () => (await runningImports()).find((r) => r.listId === 'side-c');
-          expect((await mine())?.blindWrites).toBe(true);
-          await declareImport({
-            runId: 'other',
-            listId: 'other',
-            heartbeatAt: new Date().toISOString(),
-            blindWrites: false,
-          });
-          for (let i = 0; i < 50 && (await mine())?.blindWrites; i++) await new Promise((r) => setTimeout(r, 100));
-          declaredAfter = (await mine())?.blindWrites;
-          await endImport('other');
-        },
-      });
-      expect(declaredAfter).toBe(false);
-      const stored = (await scanAllItems(contactsTableName())).filter((c) => c.listId === 'side-c');
-      expect(stored).toHaveLength(3000);
-    });
-
-    it('a run waits for a live run writing blind, not for one that stopped beating 2 minutes ago', async () => {
-      await declareImport({
-        runId: 'dead',
-        listId: 'dead',
-        heartbeatAt: new Date(Date.now() - 120_000).toISOString(),
-        blindWrites: true,
-      });
-      await ingestListOnce(await listOf('side-d', 6000, 6100), defaultSettings, now, { contactsCheck: 'look-ups' });
-      expect(await getContact(keyOf(6000))).toBeDefined();
-
-      await declareImport({ runId: 'live', listId: 'live', heartbeatAt: new Date().toISOString(), blindWrites: true });
-      let finished = false;
-      const run = ingestListOnce(await listOf('side-e', 6100, 6200), defaultSettings, now, {
-        contactsCheck: 'look-ups',
-      }).then(() => {
-        finished = true;
-      });
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(finished).toBe(false);
-      expect(await getContact(keyOf(6100))).toBeUndefined();
-      await endImport('live');
-      await run;
-      expect(await getContact(keyOf(6100))).toBeDefined();
-      await endImport('dead');
-    });
+    // `hygiene check` on the same files: the same list-level verdict, the same decisions
+    const dir = await mkdtemp(join(tmpdir(), 'check-'));
+    await writeFile(join(dir, 'contacts.csv'), data);
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest('split-many')));
+    const offline = await checkList(join(dir, 'manifest.json'), { now, settings: defaultSettings });
+    const report = await reportOf('split-many');
+    expect(report.decisions).toEqual(offline.decisions);
+    const { decisions: _a, ...summary } = report;
+    const { decisions: _b, ...offlineSummary } = offline;
+    expect(summary).toEqual(offlineSummary);
+    expect(report.byReason.DUPLICATE).toBeGreaterThan(100);
+    expect(report.byReason.ROW_MALFORMED).toBeGreaterThan(5);
   });
 
   it('logs list ids, counts and keys, never an address or a phone number', async () => {
@@ -473,6 +527,19 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
         },
       },
       {
+        name: 'a manifest naming another list than its folder',
+        listId: 'bad-folder',
+        reason: 'MANIFEST_INVALID',
+        prepare: async () => {
+          const data = Buffer.from('email\nluc.petit@garage-petit.fr\n');
+          const m = tradeShowManifest('other-list', data);
+          const { putObject } = await import('#store/objects');
+          await putObject('incoming/bad-folder/contacts.csv', data, 'text/csv');
+          await putObject('incoming/bad-folder/manifest.json', JSON.stringify(m), 'application/json');
+          return 'incoming/bad-folder/manifest.json';
+        },
+      },
+      {
         name: 'manifest not JSON',
         listId: 'bad-json',
         reason: 'MANIFEST_INVALID',
@@ -491,8 +558,6 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
         expect(report.reasons).toEqual([c.reason]);
         const written = (await scanAllItems(contactsTableName())).filter((x) => x.listId === c.listId);
         expect(written).toHaveLength(0);
-        // a contacts check begun while the file was hashed is ended: no later run waits for it
-        expect((await runningImports()).filter((r) => r.listId === c.listId)).toEqual([]);
       });
     }
 

@@ -11,7 +11,7 @@ import type { SendReason } from '#domain/reasons';
 import { verifyUnsubscribeToken } from '#domain/unsubscribe-token';
 import type { Campaign } from '#schemas/campaign';
 import { type Settings, settingsSchema } from '#schemas/settings';
-import { ingestListOnce } from '#shared/flows/ingest-once';
+import { ingestListOnceHere as ingestListOnce } from '#shared/flows/ingest-list';
 import { recordSuppression } from '#shared/flows/oppositions';
 import { type CampaignReport, type QueuedSend, sendCampaign } from '#shared/flows/send-campaign';
 import { sendBatch } from '#shared/flows/send-message';
@@ -689,7 +689,7 @@ describe('audience by list: every list that brought a contact', () => {
     await ingest(first, [both, only]);
     await ingest(second, [both]);
     const keyOf = (email: string) => emailSuppressionKey(email, secrets.suppressionKeySecret) as string;
-    // the index holds the last list only
+    // the contact names the last list that brought it
     expect((await getContact(keyOf(both)))?.listId).toBe(second);
 
     const audienceOf = async (campaignId: string, lists: string[]) => {

@@ -11,9 +11,8 @@ describe('bucket lifecycle (rules.md §5: raw uploads and per-row reports, 30 da
     },
   );
 
-  it('expires nothing else (campaigns, ledger digests and the key register are kept)', () => {
+  it('expires nothing else (campaigns and ledger digests are kept)', () => {
     const prefixes = bucketDefinition.lifecycle.filter((rule) => 'expirationDays' in rule).map((rule) => rule.prefix);
-    expect(prefixes).not.toContain(bucketDefinition.prefixes.contactKeys);
     expect(prefixes).not.toContain(bucketDefinition.prefixes.campaigns);
     expect(prefixes).not.toContain(bucketDefinition.prefixes.ledgerDigests);
   });
