@@ -47,6 +47,15 @@ const BENCHES: BenchSpec[] = [
   // on the emulators (bench/support.ts startBenchEmulators)
   { name: 'send', file: 'send.bench.ts', sizes: [100_000], timeoutMinutes: 30 },
   { name: 'ingest', file: 'ingest.bench.ts', sizes: [100_000], timeoutMinutes: 30, bundled: true },
+  // 1, 2 and 4 range workers on a million rows (each with fresh emulators): ≈ an hour here
+  {
+    name: 'ingest-workers',
+    file: 'ingest.bench.ts',
+    sizes: [1_000_000],
+    args: ['--workers', '1,2,4'],
+    timeoutMinutes: 150,
+    bundled: true,
+  },
   { name: 'purge', file: 'purge.bench.ts', sizes: [200_000], timeoutMinutes: 30 },
 ];
 
@@ -142,7 +151,9 @@ function table(results: BenchResult[]): string {
   ];
   for (const r of results) {
     const { name, rows, seconds, rowsPerSecond, peakRssMb, rssBeforeMb, ...extra } = r;
+    // nested figures (per worker, capacity by table) are in results.json
     const notes = Object.entries(extra)
+      .filter(([, v]) => typeof v !== 'object' || v === null)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     lines.push(

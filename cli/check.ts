@@ -8,13 +8,12 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { openList } from '#csv/read-list';
-import { neutraliseCsvCell, toCsvLine } from '#csv/write-csv';
+import { rejectedCsvHeader, rejectedCsvRow } from '#csv/write-csv';
 import type { Contact, ListReport, RowDecision } from '#domain/contact';
 import { emptyListReport, ListJudge } from '#domain/list-judge';
-import { INVALID_MANIFEST, judgeManifest } from '#domain/provenance';
 import type { ReasonCode } from '#domain/reasons';
-import { type Manifest, manifestSchema } from '#schemas/manifest';
-import { parseWith } from '#schemas/parse';
+import { judgeUpload, manifestAdmits, readManifest } from '#domain/upload';
+import type { Manifest } from '#schemas/manifest';
 import type { Settings } from '#schemas/settings';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -67,6 +66,10 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   FREQ_CAP: 'plafond de fréquence atteint',
 };
 
+/** A verdict that refuses the list (an accepted one cannot reach here). */
+const refusedStatus = (status: ListReport['status']): ListReport['status'] =>
+  status === 'accepted' ? 'rejected' : status;
+
 const STATUS_FR: Record<ListReport['status'], string> = {
   accepted: 'ACCEPTÉE',
   rejected: 'REJETÉE',
@@ -86,13 +89,6 @@ export interface CheckListOptions {
   contacts?: boolean;
 }
 
-/** A manifest file that exists but cannot be parsed: its list id if one can be read, else the folder's name. */
-function fallbackListId(raw: unknown, manifestPath: string): string {
-  const id = (raw as { listId?: unknown } | null)?.listId;
-  if (typeof id === 'string' && id !== '') return id;
-  return dirname(resolve(manifestPath)).split(/[\\/]/).pop() ?? 'unknown';
-}
-
 /** bytes read at a time: a batch of ≈ 500 rows, so few records are alive at once */
 const READ_CHUNK = 1 << 16;
 
@@ -104,9 +100,10 @@ async function sha256OfFile(path: string): Promise<string> {
 
 /**
  * Judge a list offline: the manifest (rules.md §3), then, when the list may be imported,
- * every row (rules.md §4). The data file's SHA-256 is computed while it streams; a
- * mismatch rejects the list after the fact and drops the row decisions. A missing
- * manifest or data file is a UsageError (exit 2).
+ * every row (rules.md §4). The list-level decisions are the domain's (`readManifest`,
+ * `judgeUpload`), as for an uploaded list; the data file's SHA-256 is computed while it
+ * streams, and a mismatch rejects the list after the fact and drops the row decisions.
+ * A manifest or a data file that cannot be read at all is a UsageError (exit 2).
  */
 export async function checkList(manifestPath: string, opts: CheckListOptions): Promise<ListReport> {
   let text: string;
@@ -115,38 +112,31 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   } catch {
     throw new UsageError(`cannot read the manifest ${manifestPath}`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return emptyListReport(
-      fallbackListId(undefined, manifestPath),
-      'rejected',
-      INVALID_MANIFEST.reasons,
-      'manifest: not valid JSON',
-    );
-  }
-  const parsed = parseWith(manifestSchema, raw, 'manifest');
-  if (!parsed.ok) {
-    // design.md §3.4: the schema violation names the field
-    return emptyListReport(fallbackListId(raw, manifestPath), 'rejected', INVALID_MANIFEST.reasons, parsed.error);
-  }
-  const manifest: Manifest = parsed.value;
+  // offline, a file has no upload folder: the report takes the folder's name only when the manifest names no list
+  const folderName = dirname(resolve(manifestPath)).split(/[\\/]/).pop() ?? 'unknown';
+  const reading = readManifest(text, folderName);
+  if (!reading.ok) return emptyListReport(reading.listId, 'rejected', reading.judgement.reasons, reading.detail);
+  const manifest: Manifest = reading.manifest;
   const dataPath = resolve(dirname(manifestPath), manifest.dataFile);
-  try {
-    if (!(await stat(dataPath)).isFile()) throw new Error('not a file');
-  } catch {
-    throw new UsageError(`cannot read the data file ${manifest.dataFile} named by the manifest`);
-  }
-  const expected = manifest.sha256.toLowerCase();
+  const present = await stat(dataPath).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  // design.md §3.4: offline, a data file that is not there is unreadable input (exit 2);
+  // uploaded, the same fact is the domain's DATA_CHECKSUM_MISMATCH (judgeUpload)
+  if (!present) throw new UsageError(`cannot read the data file ${manifest.dataFile} named by the manifest`);
 
-  const verdict = judgeManifest(manifest, opts.settings, { now: opts.now });
-  if (verdict.status !== 'accepted') {
+  if (!manifestAdmits(manifest, opts.settings, opts.now)) {
     // rules.md §3: no row of a rejected or quarantined list is judged; the checksum is still reported
-    const ok = (await sha256OfFile(dataPath)) === expected;
-    const full = judgeManifest(manifest, opts.settings, { now: opts.now, dataChecksumOk: ok });
-    return emptyListReport(manifest.listId, full.status, full.reasons);
+    const full = judgeUpload(
+      manifest,
+      { present: true, sha256: await sha256OfFile(dataPath) },
+      opts.settings,
+      opts.now,
+    );
+    return emptyListReport(manifest.listId, refusedStatus(full.status), full.reasons, full.detail);
   }
+  const verdict = judgeUpload(manifest, { present: true, sha256: manifest.sha256 }, opts.settings, opts.now);
 
   const hash = createHash('sha256');
   /**
@@ -187,7 +177,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   let rejected: WriteStream | undefined;
   if (opts.rejectedFile) {
     rejected = createWriteStream(opts.rejectedFile);
-    rejected.write(`${toCsvLine([...info.headers, 'reasons'].map(neutraliseCsvCell), info.delimiter)}\r\n`);
+    rejected.write(rejectedCsvHeader(info.headers, info.delimiter));
   }
   for await (const batch of batches) {
     let out = '';
@@ -198,8 +188,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
       const decision = judged.decision;
       opts.onDecision?.(decision, judged.contact);
       if (rejected && decision.status === 'rejected') {
-        const cells = [...record.cells, (decision.reasons ?? []).join('|')];
-        out += `${toCsvLine(cells.map(neutraliseCsvCell), info.delimiter)}\r\n`;
+        out += rejectedCsvRow(record.cells, decision.reasons ?? [], info.delimiter);
       }
     }
     if (rejected && out !== '' && !rejected.write(out)) {
@@ -210,9 +199,10 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
     const stream = rejected;
     await new Promise<void>((done, fail) => stream.end((error?: Error | null) => (error ? fail(error) : done())));
   }
-  if (hash.digest('hex') !== expected) {
-    const full = judgeManifest(manifest, opts.settings, { now: opts.now, dataChecksumOk: false });
-    return emptyListReport(manifest.listId, full.status, full.reasons);
+  const actual = hash.digest('hex');
+  if (actual !== manifest.sha256.toLowerCase()) {
+    const full = judgeUpload(manifest, { present: true, sha256: actual }, opts.settings, opts.now);
+    return emptyListReport(manifest.listId, refusedStatus(full.status), full.reasons, full.detail);
   }
   return judge.report(verdict, info.unknownColumns);
 }

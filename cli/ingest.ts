@@ -75,9 +75,19 @@ export async function run(args: string[]): Promise<number> {
   if (!values.json) process.stderr.write('Liste envoyée, en attente du rapport…\n');
   for (;;) {
     const list = await getList(manifest.listId);
+    if (
+      list?.status === 'failed' &&
+      list.manifestSha256 === manifestSha256 &&
+      (list.decidedAt ?? '') >= startedAt.toISOString()
+    ) {
+      // a range failed on every attempt: no report (issue 17); the reason never holds a row's content
+      process.stderr.write(`L'import de ${manifest.listId} a échoué : ${list.failure ?? 'raison inconnue'}\n`);
+      return EXIT.refused;
+    }
     // the same manifest uploaded again is answered from the first run (exactly once)
     if (
       list?.decidedAt &&
+      list.status !== 'failed' &&
       list.manifestSha256 === manifestSha256 &&
       (list.decidedAt >= startedAt.toISOString() || list.reportKey)
     ) {

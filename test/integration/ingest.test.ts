@@ -572,6 +572,19 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
       expect((await reportOf('empty-list')).decisions).toEqual([]);
     });
 
+    it('a UTF-8 file with a stray invalid byte: no offset is trusted, the whole file is one range, nothing lost', async () => {
+      const rows = ['email;first_name;job_title', 'zoe.leger@atelier-zoe.fr;Zoé;Acheteuse'];
+      for (let i = 0; i < 300; i++) rows.push(`p${i}@atelier-zoe.fr;Paul;Acheteur`);
+      const head = Buffer.from(`${rows.join('\n')}\n`);
+      const data = Buffer.concat([head, Buffer.from([0xff]), Buffer.from(';x;y\nlast@atelier-zoe.fr;Luc;Acheteur\n')]);
+      const key = await uploadList(tradeShowManifest('stray-byte', data), data);
+      const result = await ingestListOnce(key, defaultSettings, now, { rangeBytes: 1_000 });
+      expect((await getList('stray-byte'))?.ranges).toBe(1);
+      expect(result.rows).toEqual({ total: 303, accepted: 302, rejected: 1 });
+      const zoe = await getContact(emailSuppressionKey('zoe.leger@atelier-zoe.fr', secret) as string);
+      expect(zoe?.firstName).toBe('Zoé');
+    });
+
     it('a Windows-1252 file: decoded right, accents intact', async () => {
       const data = iconv.encode(
         'Courriel;Prénom;Nom;Société;Fonction\r\nhelene.lefevre@cafe-creme.fr;Hélène;Lefèvre;Café Crème & Œuvres;Acheteuse €\r\n',

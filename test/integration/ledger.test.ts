@@ -17,6 +17,7 @@ import { ledgerTable } from '#shared/resources';
 import { documentClient, dynamoClient, s3Client } from '#store/clients';
 import {
   appendLedgerEntries,
+  appendLedgerEntriesOnce,
   ledgerEntriesFor,
   ledgerTableName,
   readChain,
@@ -296,5 +297,51 @@ describe('evidence ledger on DynamoDB Local', () => {
     await expect(
       appendLedgerEntries([{ ...imported('k1', 1), payload: { note: 'jean.dupont@gmail.com' } }]),
     ).rejects.not.toThrow(/dupont/);
+  });
+});
+
+describe('appends once (a retried import does not append its evidence twice)', () => {
+  beforeAll(async () => {
+    await useEmulators();
+  });
+  beforeEach(async () => {
+    await freshLedger();
+  });
+
+  it('an entry whose once-key was appended before is left out; the others are chained; the ledger verifies', async () => {
+    const [a, b, c] = subjectsIn('c3', 3) as [string, string, string];
+    const first = await appendLedgerEntriesOnce([
+      { entry: imported(a, 1), onceKey: 'import#l#r#0#0' },
+      { entry: imported(a, 2), onceKey: 'import#l#r#0#1' },
+    ]);
+    expect(first).toHaveLength(2);
+    // the retry: block 0#1 again (appended), 0#2 new, and an entry of another chain
+    const second = await appendLedgerEntriesOnce([
+      { entry: imported(b, 2), onceKey: 'import#l#r#0#1' },
+      { entry: imported(b, 3), onceKey: 'import#l#r#0#2' },
+      { entry: imported(c, 4), onceKey: 'import#l#r#1#0' },
+    ]);
+    expect(second.map((e) => e.subject)).toEqual([b, c]);
+    const chain = await collect('c3');
+    expect(chain.map((e) => e.subject)).toEqual([a, a, b, c]);
+    expect(chain.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    // all of them again: nothing appended
+    expect(
+      await appendLedgerEntriesOnce([
+        { entry: imported(a, 1), onceKey: 'import#l#r#0#0' },
+        { entry: imported(c, 4), onceKey: 'import#l#r#1#0' },
+      ]),
+    ).toEqual([]);
+    expect(await collect('c3')).toHaveLength(4);
+    const verdict = await verifyLedger();
+    expect(verdict.ok).toBe(true);
+  });
+
+  it('two attempts at once: each once-key is appended by one of them only', async () => {
+    const subjects = subjectsIn('c5', 20);
+    const inputs = subjects.map((s, i) => ({ entry: imported(s, i), onceKey: `import#race#${i}` }));
+    const [x, y] = await Promise.all([appendLedgerEntriesOnce(inputs), appendLedgerEntriesOnce([...inputs].reverse())]);
+    expect(x.length + y.length).toBe(20);
+    expect(await collect('c5')).toHaveLength(20);
   });
 });
