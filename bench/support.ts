@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -148,7 +148,8 @@ export async function startBenchEmulators(): Promise<BenchEmulators> {
 }
 
 function pinDynamoToOwnCores(emulatorsPid: number): { dynamoCores: string; otherCores: string } | undefined {
-  const cores = availableParallelism();
+  // the machine's cores, not this process's: a bench that ran before may have pinned it already
+  const cores = cpus().length;
   if (cores < 2) return undefined;
   const half = Math.floor(cores / 2);
   const dynamoCores = half > 1 ? `0-${half - 1}` : '0';

@@ -18,6 +18,7 @@ import {
 import { parseWith } from '#schemas/parse';
 import { inParallel } from '#store/dynamo-batch';
 import { appendLedgerEntries, ledgerEntriesFor } from '#store/ledger';
+import { removeListMembers } from '#store/list-members';
 
 export interface TtlReceiptsOutcome {
   /** receipts written */
@@ -37,6 +38,8 @@ interface TtlDeletion {
   suppressionKey: string;
   expiresAt: string;
   deletedAt: Date;
+  /** the lists that brought the contact (its list-members items, deleted with it) */
+  listIds: string[];
 }
 
 /** Writes a receipt for every TTL deletion of a stream batch; reports the records to retry. */
@@ -69,8 +72,10 @@ export async function writeTtlReceipts(records: readonly unknown[]): Promise<Ttl
       await inParallel(deletions, 8, async (deletion) => ((await alreadyReceipted(deletion)) ? undefined : deletion))
     ).filter((d): d is TtlDeletion => d !== undefined);
     outcome.duplicates = deletions.length - fresh.length;
+    // DynamoDB's TTL deleted the contact, not deleteContact: its memberships go here (idempotent)
+    await inParallel(deletions, 8, (d) => removeListMembers(d.suppressionKey, d.listIds));
     if (fresh.length) {
-      await appendLedgerEntries(fresh.map((d) => expiryReceipt({ ...d, by: 'ttl' })));
+      await appendLedgerEntries(fresh.map(({ listIds: _l, ...d }) => expiryReceipt({ ...d, by: 'ttl' })));
       outcome.written = fresh.map((d) => d.suppressionKey);
     }
   } catch (error) {
@@ -99,6 +104,7 @@ function ttlDeletionOf(record: ContactStreamRecord, index: number): TtlDeletion 
     expiresAt: contact.value.expiresAt,
     // rules.md §8: the deletion time is when DynamoDB removed the item
     deletedAt: new Date(approximate * 1000),
+    listIds: contact.value.listIds ?? (contact.value.listId ? [contact.value.listId] : []),
   };
 }
 

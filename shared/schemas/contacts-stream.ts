@@ -31,6 +31,9 @@ export const removedContactSchema = z.looseObject({
   suppressionKey: z.string().min(1),
   // as stored: a receipt that copies an odd value beats no receipt
   expiresAt: z.string().min(1),
+  // the lists that brought it: their member items go with it
+  listIds: z.array(z.string()).optional(),
+  listId: z.string().optional(),
 });
 
 /** True for a deletion by DynamoDB's TTL (a deletion by the purge or an erasure has no userIdentity). */

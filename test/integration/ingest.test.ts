@@ -486,6 +486,28 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     expect(report.byReason.ROW_MALFORMED).toBeGreaterThan(5);
   });
 
+  it('every example list: ingestion and `hygiene check` reach the same verdict and the same decisions', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const { putObject } = await import('#store/objects');
+    const root = join(import.meta.dirname, '../../examples');
+    const folders = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && d.name !== 'campaigns');
+    expect(folders.length).toBeGreaterThanOrEqual(5);
+    for (const folder of folders) {
+      const manifestPath = join(root, folder.name, 'manifest.json');
+      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { listId: string; dataFile: string };
+      // under a list id of this test's own, in its own folder (the folder names the list)
+      const listId = `ex-${manifest.listId}`.slice(0, 64);
+      const data = await readFile(join(root, folder.name, manifest.dataFile));
+      await putObject(`incoming/${listId}/${manifest.dataFile}`, data, 'text/csv');
+      await putObject(`incoming/${listId}/manifest.json`, JSON.stringify({ ...manifest, listId }), 'application/json');
+      await ingestListOnce(`incoming/${listId}/manifest.json`, defaultSettings, now, { rangeBytes: 2_000, workers: 3 });
+      const offline = await checkList(manifestPath, { now, settings: defaultSettings });
+      const { listId: _a, ...uploaded } = await reportOf(listId);
+      const { listId: _b, ...checked } = offline;
+      expect(uploaded, folder.name).toEqual(checked);
+    }
+  });
+
   it('logs list ids, counts and keys, never an address or a phone number', async () => {
     const data = Buffer.from(
       'email;phone;job_title\nmarc.olivier@forge-olivier.fr;06 11 22 33 44;Acheteur\npas-une-adresse;;\n',
