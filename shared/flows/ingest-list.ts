@@ -16,8 +16,8 @@ export type { IngestResult } from './ingest-finish.ts';
 
 /** Workers of a local run: two cores here, and DynamoDB Local is the bottleneck past them (bench/README.md). */
 export const LOCAL_WORKERS = 2;
-/** Attempts of a range before the list is failed: the state machine's retry policy (cdk/constructs/ingestion.ts). */
-export const RANGE_ATTEMPTS = 3;
+/** Attempts of a range before the list is failed: the first and the state machine's 3 retries (cdk/constructs/ingestion.ts). */
+export const RANGE_ATTEMPTS = 4;
 
 export interface IngestOptions extends PlanOptions, RangeOptions {
   /** ranges ingested at once (default LOCAL_WORKERS) */

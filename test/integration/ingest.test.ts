@@ -22,6 +22,7 @@ import { handleS3Event as handleS3EventWith } from '../../functions/ingest-list/
 import { useEmulators } from '../support/emulators.ts';
 import { s3Event, tradeShowManifest, uploadList } from '../support/lists.ts';
 import { captureLogs, PERSONAL_DATA } from '../support/logs.ts';
+import { consentProof, contact } from '../unit/domain/fixtures.ts';
 
 const now = new Date('2026-11-20T10:00:00Z');
 const context = {
@@ -230,31 +231,14 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     const k = emailSuppressionKey('jeanne.roux@atelier-roux.fr', secret) as string;
     await putNewContacts(
       [
-        {
+        contact({
           suppressionKey: k,
           email: 'jeanne.roux@atelier-roux.fr',
-          kind: 'consumer',
-          bases: { email: 'consent' },
           listId: 'restored',
           listIds: ['restored'],
-          collector: 'Acme SAS',
-          sourceKind: 'own-form',
-          collectedAt: '2026-03-01T00:00:00.000Z',
-          productCategories: [],
-          informAtFirstMessage: false,
-          expiresAt: '2029-03-01T00:00:00.000Z',
           lastActivityAt: '2026-09-01T00:00:00.000Z',
-          consent: {
-            mechanism: 'double-opt-in',
-            wording: "J'accepte les offres d'Acme SAS.",
-            wordingVersion: 'v1',
-            collectionPoint: 'https://acme.fr/form',
-            scope: 'advertiser',
-            namedPartners: [],
-            consentAt: '2026-03-01T00:00:00.000Z',
-            listId: 'restored',
-          },
-        },
+          consent: consentProof({ listId: 'restored' }),
+        }),
       ],
       defaultSettings,
     );
@@ -273,7 +257,7 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
       lastActivityAt: '2026-09-01T00:00:00.000Z',
     });
     expect(merged?.listIds.sort()).toEqual(['after-restore', 'restored']);
-    expect(merged?.consent?.wordingVersion).toBe('v1');
+    expect(merged?.consent?.listId).toBe('restored');
   });
 
   it('a stored opposition (email or phone key) or bounce rejects the row; nothing is written for it (rules.md §4 R3)', async () => {
@@ -490,7 +474,9 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     const { readdir, readFile } = await import('node:fs/promises');
     const { putObject } = await import('#store/objects');
     const root = join(import.meta.dirname, '../../examples');
-    const folders = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && d.name !== 'campaigns');
+    const folders = (await readdir(root, { withFileTypes: true })).filter(
+      (d) => d.isDirectory() && d.name !== 'campaigns',
+    );
     expect(folders.length).toBeGreaterThanOrEqual(5);
     for (const folder of folders) {
       const manifestPath = join(root, folder.name, 'manifest.json');

@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { judgeUpload, manifestAdmits, readManifest } from '#domain/upload';
 import type { Manifest } from '#schemas/manifest';
 import { defaultSettings } from '#schemas/settings';
+import { manifest as fixtureManifest } from './fixtures.ts';
 
 const now = new Date('2026-11-20T10:00:00Z');
-const manifest: Manifest = {
-  version: 1,
-  listId: 'salon-2026',
-  dataFile: 'contacts.csv',
-  sha256: 'AB'.repeat(32),
-  advertiser: 'Acme SAS',
-  purpose: 'commercial-prospecting',
-  audience: 'professional',
-  channels: ['email'],
-  collected: { from: '2026-10-01', to: '2026-10-05' },
-  source: { kind: 'own-form' },
-  notice: { informedAtCollection: true, optOutOfferedAtCollection: true },
-};
+// an own-form list whose checksum is in capitals (a checksum compares in any case)
+const manifest: Manifest = { ...fixtureManifest({ listId: 'salon-2026' }), sha256: 'AB'.repeat(32) };
 
 describe('readManifest: the manifest of an upload (rules.md §3 MANIFEST_INVALID), for check and ingestion alike', () => {
   it.each([
