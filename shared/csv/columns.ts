@@ -54,8 +54,10 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalColumn, readonly string[]>
   ],
   job_title: ['job_title', 'fonction', 'poste', 'job title', 'titre du poste', 'intitule de poste'],
   kind: ['kind', 'type', 'type de contact', 'contact type'],
-  // design.md §3.2: with both Mailchimp columns, `confirm_time` (the double opt-in confirmation) wins.
-  consent_at: ['consent_at', 'date_consentement', 'date de consentement', 'consent date', 'confirm_time', 'optin_time'],
+  // design.md §3.2: with both Mailchimp columns, `confirm_time` (the double opt-in confirmation) wins;
+  // `optin_time` alone is a sign-up, which proves no double opt-in (rules.md §4 R7.1)
+  consent_at: ['consent_at', 'date_consentement', 'date de consentement', 'consent date', 'confirm_time'],
+  optin_at: ['optin_time', 'optin time', 'date inscription', 'date d inscription'],
   consent_channels: ['consent_channels', 'canaux_consentement', 'canaux de consentement', 'consent channels'],
   collected_at: [
     'collected_at',

@@ -20,6 +20,8 @@ export interface ListRow {
   job_title?: string;
   kind?: string;
   consent_at?: string;
+  /** a sign-up time that is not a confirmation (Mailchimp `OPTIN_TIME`): consent only where no confirmation is due */
+  optin_at?: string;
   consent_channels?: string;
   collected_at?: string;
   last_activity_at?: string;

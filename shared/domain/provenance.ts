@@ -17,17 +17,35 @@ export interface ManifestJudgement {
 }
 
 /**
- * The comparable form of a company or person name: case, accents, punctuation and legal
- * spacing do not matter (`ACME S.A.S.` = `Acme SAS`), so a typography difference never
- * decides a legal question.
+ * The comparable form of a company or person name (rules.md §2): case, accents and
+ * punctuation do not matter, a hyphen is a space, a legal form before or after the name
+ * is ignored, every other word must match: `ACME S.A.S.` = `Acme SAS` = `Acme`, but
+ * `Acme Voyages SAS` ≠ `Acme SAS`, and `Acmes` ≠ `Acme` (words, never a part of one).
  */
 export function entityKey(name: string): string {
-  return name
+  const words = name
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '');
+    // a hyphen, an apostrophe, a comma or a dot is a space
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  // dotted spellings: `S.A.S.` is `SAS` (single letters in a row make one word)
+  const runs: { word: string; letters: boolean }[] = [];
+  for (const word of words) {
+    const last = runs.at(-1);
+    if (word.length === 1 && last?.letters) last.word += word;
+    else runs.push({ word, letters: word.length === 1 });
+  }
+  const merged = runs.map((r) => r.word);
+  // rules.md §2: a legal form before or after the name is ignored (`SAS Acme` = `Acme`)
+  while (merged.length > 1 && LEGAL_FORMS.has(merged[0] as string)) merged.shift();
+  while (merged.length > 1 && LEGAL_FORMS.has(merged.at(-1) as string)) merged.pop();
+  return merged.join(' ');
 }
+
+/** rules.md §2: the legal forms a company name may carry, ignored when names are compared. */
+const LEGAL_FORMS = new Set(['sa', 'sas', 'sasu', 'sarl', 'eurl', 'snc', 'scop', 'sca', 'se', 'gie']);
 
 /** Whether two names designate the same entity (see entityKey). */
 export function sameEntity(a: string | undefined, b: string | undefined): boolean {
@@ -39,17 +57,22 @@ export function sameEntity(a: string | undefined, b: string | undefined): boolea
 const THIRD_PARTY_SOURCES = new Set(['partner', 'purchased', 'rented', 'broker']);
 
 /**
- * rules.md §3: the data was collected by someone other than the advertiser: a partner, a
- * seller, a renter, a broker, or an event run by someone else (an event is the
- * advertiser's own only when the manifest says `source.ownEvent: true`). Public-web and
- * scraping are not third-party here; rules.md §4 R4 judges their rows.
+ * rules.md §3, §4 R7: the data was collected by someone other than the advertiser: a
+ * seller, a renter, a broker, or a partner or an event whose collector is not the
+ * advertiser (one the advertiser collected itself is its own collection, which must have
+ * informed the people). Without a collector, an event is the advertiser's own only when
+ * the manifest says `source.ownEvent: true`. Public-web and scraping are not third-party
+ * here; rules.md §4 R4 judges their rows.
  */
 export function isThirdPartySource(source: Manifest['source'], advertiser?: string): boolean {
   // rules.md §0.1: data the manifest calls the advertiser's own but that another entity
   // collected is judged as what it is, third-party data
   const collectedByAnother =
     source.collector !== undefined && advertiser !== undefined && !sameEntity(source.collector, advertiser);
-  if (source.kind === 'event') return source.ownEvent !== true || collectedByAnother;
+  const collectedByAdvertiser =
+    source.collector !== undefined && advertiser !== undefined && sameEntity(source.collector, advertiser);
+  if (source.kind === 'event') return collectedByAdvertiser ? false : source.ownEvent !== true || collectedByAnother;
+  if (source.kind === 'partner') return !collectedByAdvertiser;
   if (source.kind === 'own-form' || source.kind === 'own-customers') return collectedByAnother;
   return THIRD_PARTY_SOURCES.has(source.kind);
 }

@@ -29,6 +29,8 @@ export interface RowContext {
   collectedTo: number;
   /** consent route, the parts that do not depend on the row */
   consent: {
+    /** the mechanism is a double opt-in: the proof is the confirmation time */
+    doubleOptIn: boolean;
     /** the manifest declares a consent mechanism other than `none` */
     declared: boolean;
     /** pre-ticked, terms-acceptance, conditional */
@@ -80,6 +82,7 @@ export function rowContext(manifest: Manifest, settings: Settings, now: Date): R
     collectedTo,
     consent: {
       declared: c !== undefined && c.mechanism !== 'none',
+      doubleOptIn: c?.mechanism === 'double-opt-in',
       invalidMechanism: c !== undefined && INVALID_MECHANISMS.has(c.mechanism),
       proofFields:
         c !== undefined &&
@@ -331,12 +334,19 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
     } else reasons = withReason(reasons, 'B2B_NOT_INFORMED');
     if (basis) {
       for (const ch of ctx.channels) {
-        if (ch === 'email' ? emailOn : smsOn) bases[ch] = basis;
+        if (!(ch === 'email' ? emailOn : smsOn)) continue;
+        // rules.md §4 R7 [D: strictest]: a mobile on a generic row belongs to an unknown
+        // person, never to the legal person: no sms basis
+        if (kind === 'generic' && ch === 'sms') smsReasons = ['NO_CONSENT'];
+        else bases[ch] = basis;
       }
     }
   } else {
     // consumer, per channel
-    const consentCell = row.consent_at ? parseListTime(row.consent_at) : undefined;
+    // rules.md §4 R7.1: for a double opt-in, consent_at is the confirmation; a sign-up time
+    // without one (Mailchimp OPTIN_TIME, CONFIRM_TIME empty) is no proof
+    const consentText = row.consent_at ?? (ctx.consent.doubleOptIn ? undefined : row.optin_at);
+    const consentCell = consentText ? parseListTime(consentText) : undefined;
     // rules.md §4 R7.1: consent_at must be real, not after the upload, not before the collection period
     const consentAtOk = consentCell !== undefined && consentCell <= now && consentCell >= ctx.collectedFrom;
     let consentChannels: readonly Channel[] | undefined = ctx.consent.channels;

@@ -1042,10 +1042,10 @@ const ROW_CASES: RowCase[] = [
     expect: accepted('consumer', { email: 'consent' }),
   },
   {
-    rule: '§4 R7.1: a different legal form is another entity → PARTNER_NOT_NAMED',
+    rule: '§2 (rulebook v2): a legal form is ignored when names are compared, `Acme SA` names Acme SAS',
     list: 'tp-named-other-form',
     line: 2,
-    expect: rejected('PARTNER_NOT_NAMED'),
+    expect: accepted('consumer', { email: 'consent' }),
   },
   {
     rule: '§4 R7.1: scope advertiser (the collector) → PARTNER_NOT_NAMED',
@@ -1345,13 +1345,13 @@ describe('audit: row decisions of hygiene check against rules.md §2, §4, §5',
 
   // rules.md §1 defines `generic` as a mailbox of a legal person; the row's mobile number is
   // not a mailbox, and a 06/07 behind contact@ is often a person's own phone.
-  it.fails('AMBIGUOUS §4 R7: a generic row’s mobile gets an sms basis legal-person', () => {
+  it('§4 R7 (rulebook v2): a generic row’s mobile gets no sms basis', () => {
     expect(decisionOf('generic-with-mobile', 2).bases?.sms).toBeUndefined();
   });
 
   // design.md §3.2: confirm_time wins; with a double-opt-in manifest a subscriber who never
   // confirmed (CONFIRM_TIME empty) has not completed the mechanism the proof describes.
-  it.fails('AMBIGUOUS §4 R7.1: Mailchimp row with OPTIN_TIME but no CONFIRM_TIME on a double-opt-in list', () => {
+  it('§4 R7.1: a Mailchimp row with OPTIN_TIME but no CONFIRM_TIME on a double-opt-in list has no proof', () => {
     expect(decisionOf('mailchimp', 3)).toMatchObject(rejected('CONSENT_NO_PROOF'));
   });
 

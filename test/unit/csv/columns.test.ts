@@ -40,7 +40,7 @@ describe('header names', () => {
     ['Type', 'kind'],
     ['date_consentement', 'consent_at'],
     ['Date de consentement', 'consent_at'],
-    ['OPTIN_TIME', 'consent_at'],
+    ['OPTIN_TIME', 'optin_at'],
     ['CONFIRM_TIME', 'consent_at'],
     ['canaux_consentement', 'consent_channels'],
     ['Canaux consentement', 'consent_channels'],
@@ -76,7 +76,7 @@ describe('header names', () => {
 });
 
 describe('exports of common tools', () => {
-  it('Mailchimp: confirm_time wins over optin_time, optin_time when confirm_time is empty', async () => {
+  it('Mailchimp: confirm_time is the consent time; optin_time, a sign-up, is read apart (rules.md §4 R7.1)', async () => {
     const header =
       'Email Address,First Name,Last Name,Address,Phone Number,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,LAST_CHANGED,LEID,TAGS';
     const rows = [
@@ -102,8 +102,9 @@ describe('exports of common tools', () => {
         last_name: 'Martin',
         phone: '+33612345678',
         consent_at: '2025-03-01 10:05:00',
+        optin_at: '2025-03-01 10:00:00',
       },
-      { line: 3, email: 'leo@exemple.fr', first_name: 'Léo', last_name: 'Petit', consent_at: '2025-03-02 11:00:00' },
+      { line: 3, email: 'leo@exemple.fr', first_name: 'Léo', last_name: 'Petit', optin_at: '2025-03-02 11:00:00' },
     ]);
   });
 

@@ -5,6 +5,24 @@ import { manifest, NOW, settings } from './fixtures.ts';
 
 const documented = { collector: 'Salon SAS', receivedFrom: 'Salon SAS', contractRef: 'CTR-1', auditRef: 'AUD-1' };
 
+describe('rules.md §2: company names compared as one entity', () => {
+  it.each([
+    ['ACME S.A.S.', 'Acme SAS', true],
+    ['Acme SAS', 'Acme', true],
+    ['SAS Acme', 'Acme', true],
+    ['acme sarl', 'ACME', true],
+    ['Électricité Dupré-Fils', 'Electricite Dupre Fils SA', true],
+    ["L'Atelier d'Anne", "L'ATELIER D'ANNE", true],
+    ['Acme Voyages SAS', 'Acme SAS', false],
+    ['Acmes', 'Acme', false],
+    ['Acme', 'Acme Voyages', false],
+    ['SAS', 'SA', false],
+  ])('%s vs %s → %s', (a, b, same) => {
+    expect(sameEntity(a, b)).toBe(same);
+    expect(sameEntity(b, a)).toBe(same);
+  });
+});
+
 describe('judgeManifest (rules.md §3)', () => {
   it.each([
     ['a clean own-form list', {}, {}, 'accepted', []],
@@ -81,9 +99,8 @@ describe('judgeManifest (rules.md §3)', () => {
 
 describe('names and sources', () => {
   it('compares entity names case-, accent- and punctuation-insensitively', () => {
-    expect(entityKey('Électricité  Dupré & Fils, S.A.')).toBe('electriciteduprefilssa');
+    expect(entityKey('Électricité  Dupré & Fils, S.A.')).toBe('electricite dupre fils');
     expect(sameEntity('ACME S.A.S.', 'acme sas')).toBe(true);
-    expect(sameEntity('Acme', 'Acme SAS')).toBe(false);
     expect(sameEntity(undefined, 'Acme')).toBe(false);
     expect(sameEntity('...', '---')).toBe(false);
   });

@@ -199,12 +199,13 @@ const cases: Case[] = [
   },
   // R7 generic
   {
-    name: 'R7 generic → legal-person on every channel',
+    name: 'R7 generic → legal-person by email; its mobile is an unknown person’s: no sms basis (NO_CONSENT)',
     manifest: { audience: 'professional', consent: undefined, channels: ['email', 'sms'] },
     row: { email: 'contact@acme-client.fr', phone: '0612345678' },
     status: 'accepted',
     kind: 'generic',
-    bases: { email: 'legal-person', sms: 'legal-person' },
+    bases: { email: 'legal-person' },
+    rejectedChannels: { sms: ['NO_CONSENT'] },
   },
   // R7 professional
   {
@@ -253,6 +254,52 @@ const cases: Case[] = [
     row: { email: 'jean.dupont@acme-client.fr' },
     status: 'rejected',
     reasons: ['B2B_NOT_INFORMED'],
+  },
+  ...(['event', 'partner'] as const).map((kind) => ({
+    name: `R7 professional not informed, a ${kind} list the advertiser collected itself (ACME S.A.S.) → B2B_NOT_INFORMED`,
+    manifest: {
+      audience: 'professional',
+      consent: undefined,
+      notice: { informedAtCollection: false, optOutOfferedAtCollection: false },
+      source: { kind, collector: 'ACME S.A.S.', receivedFrom: 'Acme', contractRef: 'C', auditRef: 'A' },
+    },
+    row: { email: 'jean.dupont@acme-client.fr' },
+    status: 'rejected' as const,
+    reasons: ['B2B_NOT_INFORMED'],
+  })),
+  {
+    name: 'R7 professional not informed, a partner list another company collected → accepted, inform at first message',
+    manifest: {
+      audience: 'professional',
+      consent: undefined,
+      notice: { informedAtCollection: false, optOutOfferedAtCollection: false },
+      source: { kind: 'partner', collector: 'Acme Voyages SAS', contractRef: 'C', auditRef: 'A' },
+    },
+    row: { email: 'jean.dupont@acme-client.fr' },
+    status: 'accepted',
+    bases: { email: 'b2b-interest' },
+    informAtFirstMessage: true,
+  },
+  {
+    name: 'R7.1 double opt-in: a sign-up time without a confirmation (Mailchimp OPTIN_TIME) → CONSENT_NO_PROOF',
+    row: { email: 'lea@gmail.com', optin_at: '2026-03-01 10:00:00' },
+    status: 'rejected',
+    reasons: ['CONSENT_NO_PROOF'],
+  },
+  {
+    name: 'R7.1 double opt-in: the confirmation time is the proof',
+    row: { email: 'lea@gmail.com', optin_at: '2026-03-01 10:00:00', consent_at: '2026-03-01 10:05:00' },
+    status: 'accepted',
+    kind: 'consumer',
+    bases: { email: 'consent' },
+  },
+  {
+    name: 'R7.1 unticked checkbox (single opt-in): the sign-up time is the consent time',
+    manifest: { consent: { mechanism: 'unticked-checkbox' } },
+    row: { email: 'lea@gmail.com', optin_at: '2026-03-01 10:00:00' },
+    status: 'accepted',
+    kind: 'consumer',
+    bases: { email: 'consent' },
   },
   {
     name: 'R7 a free-mail address on a B2B list is a consumer without consent',
