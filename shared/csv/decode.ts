@@ -1,11 +1,12 @@
 /**
  * Bytes → text for a list file, chunk by chunk (design.md §3.2: UTF-8 with or without
- * BOM, else Windows-1252). A character split across two chunks is held back until its
+ * BOM, UTF-16 with its BOM, else Windows-1252). A character split across two chunks is held back until its
  * last byte arrives, so it is never garbled.
  */
 import iconv from 'iconv-lite';
 
-export type ListEncoding = 'utf-8' | 'windows-1252';
+/** `utf-16le`/`utf-16be`: Excel's « Texte Unicode » export, told by its byte-order mark */
+export type ListEncoding = 'utf-8' | 'windows-1252' | 'utf-16le' | 'utf-16be';
 
 /** Bytes looked at, from the first non-ASCII byte on, to tell UTF-8 from Windows-1252. */
 const SNIFF_BYTES = 4096;
@@ -24,11 +25,13 @@ interface ChunkDecoder {
  * the planner checks before trusting any offset (shared/flows/ingest-plan.ts).
  */
 export function encodedLength(text: string, encoding: ListEncoding | undefined): number {
-  return encoding === 'utf-8' ? Buffer.byteLength(text, 'utf8') : text.length;
+  if (encoding === 'utf-8') return Buffer.byteLength(text, 'utf8');
+  // two bytes a UTF-16 code unit (a character outside the BMP is two units, four bytes)
+  return encoding === 'utf-16le' || encoding === 'utf-16be' ? 2 * text.length : text.length;
 }
 
-function utf8Decoder(): ChunkDecoder {
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+function textDecoder(encoding: 'utf-8' | 'utf-16le' | 'utf-16be'): ChunkDecoder {
+  const decoder = new TextDecoder(encoding, { ignoreBOM: true });
   return {
     write: (bytes) => decoder.decode(bytes, { stream: true }),
     end: () => decoder.decode(),
@@ -128,6 +131,11 @@ export class ListDecoder {
         this.textBytes += 3;
         return this.use('utf-8', bytes.subarray(3));
       }
+      // design.md §3.2: UTF-16 is read only with its byte-order mark (Excel writes one)
+      if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+        this.textBytes += 2;
+        return this.use(bytes[0] === 0xff ? 'utf-16le' : 'utf-16be', bytes.subarray(2));
+      }
       if (this.declared) return this.use(this.declared, bytes);
     }
     const at = firstNonAscii(bytes);
@@ -143,7 +151,7 @@ export class ListDecoder {
 
   private use(encoding: ListEncoding, bytes: Uint8Array): string {
     this.encoding = encoding;
-    this.decoder = encoding === 'utf-8' ? utf8Decoder() : windows1252Decoder();
+    this.decoder = encoding === 'windows-1252' ? windows1252Decoder() : textDecoder(encoding);
     return this.decoder.write(bytes);
   }
 }

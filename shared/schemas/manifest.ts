@@ -85,7 +85,7 @@ export const manifestSchema = z.object({
   csv: z
     .object({
       delimiter: z.enum([',', ';', '\t']).optional(),
-      encoding: z.enum(['utf-8', 'windows-1252']).optional(),
+      encoding: z.enum(['utf-8', 'windows-1252', 'utf-16le', 'utf-16be']).optional(),
     })
     .optional(),
 });

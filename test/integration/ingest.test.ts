@@ -593,6 +593,26 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
       expect(zoe?.firstName).toBe('Zoé');
     });
 
+    it('an Excel « Texte Unicode » export (UTF-16LE, tab): cut into ranges, decoded right, the report of `check`', async () => {
+      const rows = ['Courriel\tPrénom\tNom\tSociété\tFonction'];
+      for (let i = 0; i < 200; i++)
+        rows.push(`helene${i}@cafe-creme.fr\tHélène\tLefèvre\tCafé Crème & Œuvres\tAcheteuse`);
+      const data = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${rows.join('\r\n')}\r\n`, 'utf16le')]);
+      const manifest = tradeShowManifest('texte-unicode', data);
+      const result = await ingestListOnce(await uploadList(manifest, data), defaultSettings, now, {
+        rangeBytes: 2_000,
+      });
+      expect((await getList('texte-unicode'))?.ranges).toBeGreaterThan(3);
+      expect(result.rows).toEqual({ total: 200, accepted: 200, rejected: 0 });
+      const c = await getContact(emailSuppressionKey('helene7@cafe-creme.fr', secret) as string);
+      expect(c).toMatchObject({ firstName: 'Hélène', lastName: 'Lefèvre', company: 'Café Crème & Œuvres' });
+      const dir = await mkdtemp(join(tmpdir(), 'check-'));
+      await writeFile(join(dir, 'contacts.csv'), data);
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      const offline = await checkList(join(dir, 'manifest.json'), { now, settings: defaultSettings });
+      expect((await reportOf('texte-unicode')).decisions).toEqual(offline.decisions);
+    });
+
     it('a Windows-1252 file: decoded right, accents intact', async () => {
       const data = iconv.encode(
         'Courriel;Prénom;Nom;Société;Fonction\r\nhelene.lefevre@cafe-creme.fr;Hélène;Lefèvre;Café Crème & Œuvres;Acheteuse €\r\n',

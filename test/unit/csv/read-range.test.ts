@@ -64,12 +64,42 @@ function messyRows(n: number): string[] {
   return lines;
 }
 
+describe('UTF-16 with a byte-order mark (design.md §3.2: Excel « Texte Unicode », tab-separated)', () => {
+  const text = 'Courriel\tPrénom\tNom\tSociété\r\nhelene@café-crème.fr\tHélène\tLefèvre\tCafé Crème & Œuvres 𝔸\r\n';
+  it.each([
+    ['little-endian', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+    ['big-endian', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])],
+  ])('%s: tab found, names intact, in any chunking', async (_name, bytes) => {
+    for (const size of [1, 3, 64]) {
+      const { info, batches } = await openList(chunked(new Uint8Array(bytes), size));
+      const records: ListRecord[] = [];
+      for await (const batch of batches) records.push(...batch);
+      expect(info.delimiter).toBe('\t');
+      expect(info.encoding).toBe(_name === 'little-endian' ? 'utf-16le' : 'utf-16be');
+      expect(summary(records)).toEqual([
+        {
+          line: 2,
+          email: 'helene@café-crème.fr',
+          first_name: 'Hélène',
+          last_name: 'Lefèvre',
+          company: 'Café Crème & Œuvres 𝔸',
+        },
+      ]);
+    }
+  });
+});
+
 describe('openRange: a list read piece by piece, cut where the reader says records start', () => {
   it.each([
     ['UTF-8, LF', (t: string) => utf8(t), '\n'],
     ['UTF-8 with BOM, CRLF', (t: string) => utf8(`\uFEFF${t}`), '\r\n'],
     ['Windows-1252, CRLF', (t: string) => new Uint8Array(iconv.encode(t, 'win1252')), '\r\n'],
     ['Excel for Mac, lone CR', (t: string) => new Uint8Array(iconv.encode(t, 'win1252')), '\r'],
+    [
+      'UTF-16LE with its BOM (Excel « Texte Unicode »), CRLF',
+      (t: string) => new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')])),
+      '\r\n',
+    ],
   ] as const)('%s: the pieces give the records of the whole file, line for line', async (_name, encode, eol) => {
     const bytes = encode(`${messyRows(400).join(eol)}${eol}`);
     for (const [batchRecords, chunkSize] of [
