@@ -85,6 +85,13 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalColumn, readonly string[]>
   ],
   product_categories: ['product_categories', 'categories', 'categories de produits', 'product categories'],
   origin: ['origin', 'origine'],
+  // rules.md §4b: what the exporting tool says of the person's opt-outs and bounces
+  status: ['status', 'statut', 'statut de contact', 'contact status'],
+  email_blacklisted: ['email_blacklisted'], // Brevo / Sendinblue
+  sms_blacklisted: ['sms_blacklisted'], // Brevo / Sendinblue
+  unsub_time: ['unsub_time'], // Mailchimp (and its export of unsubscribed members)
+  clean_time: ['clean_time'], // Mailchimp: cleaned = hard bounced
+  unsubscribed_all_email: ['unsubscribed from all email'], // HubSpot
 };
 
 /** Folds a header name for comparison: `Téléphone portable` → `telephoneportable`. */

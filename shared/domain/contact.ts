@@ -28,6 +28,16 @@ export interface ListRow {
   last_purchase_at?: string;
   product_categories?: string;
   origin?: string;
+  /** rules.md §4b: an export's opt-out or bounce status (a generic `status`/`statut`: every channel of the row) */
+  status?: string;
+  /** Brevo: the email (resp. SMS) is blacklisted: yes, true, 1, oui */
+  email_blacklisted?: string;
+  sms_blacklisted?: string;
+  /** Mailchimp: when the member unsubscribed / was cleaned (a hard bounce); any date */
+  unsub_time?: string;
+  clean_time?: string;
+  /** HubSpot: `Unsubscribed from all email` */
+  unsubscribed_all_email?: string;
 }
 
 export type CanonicalColumn = Exclude<keyof ListRow, 'line'>;

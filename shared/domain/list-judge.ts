@@ -10,7 +10,7 @@ import type { Contact, ListReport, ListRow, RowDecision } from './contact.ts';
 import { suppressionKey } from './keys.ts';
 import type { ManifestJudgement } from './provenance.ts';
 import type { ListReason, RowReason, SuppressionReason } from './reasons.ts';
-import { decideRow, type RowContext, rowContext } from './rows.ts';
+import { decideRow, exportedOptOuts, type RowContext, rowContext } from './rows.ts';
 
 /** A row normalised, with its keys: what `decide` needs, computed without touching the judge's state. */
 export interface PreparedRow {
@@ -42,6 +42,21 @@ export interface ListJudgeOptions {
    * bits, for the rows that are duplicates. Absent: the judge finds them itself.
    */
   duplicates?: ReadonlyMap<number, number>;
+}
+
+/** An opposition an export's row says the person made (rules.md §4b), to record in the store. */
+export interface ExportedOpposition {
+  suppressionKey: string;
+  reason: SuppressionReason;
+  /** the channel whose key it is: `email`, or `sms` for a number (which also covers calls) */
+  channel: 'email' | 'sms';
+}
+
+/** What judging a row gives: its decision, the contact an accepted row makes, the oppositions to record. */
+export interface JudgedRow {
+  decision: RowDecision;
+  contact?: Contact;
+  oppositions?: ExportedOpposition[];
 }
 
 /** R2's verdict on a row, as bits: the row's identity was seen before (1), its phone was (2). */
@@ -280,7 +295,7 @@ export class ListJudge {
    * an identity wins (R2). `suppression` is the opposition store's entry for any of the
    * row's keys (R3).
    */
-  decide(prepared: PreparedRow, suppression?: SuppressionReason): { decision: RowDecision; contact?: Contact } {
+  decide(prepared: PreparedRow, suppression?: SuppressionReason): JudgedRow {
     const judged = this.judgeRow(prepared, suppression);
     this.count(judged.decision);
     return judged;
@@ -291,7 +306,7 @@ export class ListJudge {
    * `duplicates` option it is pure, so rows may be judged in any order and at once
    * (an ingestion worker judges several batches at a time); without it, in file order only.
    */
-  judgeRow(prepared: PreparedRow, suppression?: SuppressionReason): { decision: RowDecision; contact?: Contact } {
+  judgeRow(prepared: PreparedRow, suppression?: SuppressionReason): JudgedRow {
     const email = prepared.email;
     // R2: decideRow does not use the set, so remembering the row's identities before it
     // decides changes nothing
@@ -305,8 +320,10 @@ export class ListJudge {
       this.ctx,
     );
 
+    const oppositions = this.buildContacts ? this.oppositionsOf(prepared) : undefined;
     const a = outcome.accepted;
-    if (!a || !this.buildContacts) return { decision: outcome.decision };
+    if (!a || !this.buildContacts)
+      return oppositions ? { decision: outcome.decision, oppositions } : { decision: outcome.decision };
     const m = this.manifest;
     const row = prepared.row;
     const emailOk = prepared.email?.ok ? prepared.email : undefined;
@@ -349,7 +366,19 @@ export class ListJudge {
         listId: m.listId,
       };
     }
-    return { decision: outcome.decision, contact };
+    return oppositions ? { decision: outcome.decision, contact, oppositions } : { decision: outcome.decision, contact };
+  }
+
+  /** rules.md §4b: the export's opt-outs of this row, on the keys they name. */
+  private oppositionsOf(prepared: PreparedRow): ExportedOpposition[] | undefined {
+    const exported = exportedOptOuts(prepared.row);
+    if (!exported) return undefined;
+    const out: ExportedOpposition[] = [];
+    if (exported.email && prepared.emailKey)
+      out.push({ suppressionKey: prepared.emailKey, reason: exported.email, channel: 'email' });
+    if (exported.phone && prepared.phoneKey)
+      out.push({ suppressionKey: prepared.phoneKey, reason: exported.phone, channel: 'sms' });
+    return out.length ? out : undefined;
   }
 
   /** R0 for a record the CSV reader could not parse, counted. The detail is not kept (it may hold personal data). */

@@ -179,6 +179,68 @@ const isGenericReply = (origin: string | undefined): boolean =>
     .toLowerCase()
     .replace(/[\s_]+/g, '-') === 'generic-reply';
 
+/** An export's value compared case-, accent-, space-, hyphen- and underscore-insensitively (rules.md §4b). */
+const foldValue = (value: string): string =>
+  value
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
+
+/** rules.md §4b: a flag cell that says yes (Brevo, HubSpot). */
+const FLAG_YES = new Set(['yes', 'true', '1', 'oui', 'y', 'vrai']);
+/** rules.md §4b: a `status`/`statut` that says the person opted out… */
+const STATUS_OPPOSED = new Set([
+  'unsubscribed',
+  'desabonne',
+  'desabonnee',
+  'desinscrit',
+  'desinscrite',
+  'blocklisted',
+  'blacklisted',
+  'optedout',
+  'optout',
+]);
+/** …or that the address bounced */
+const STATUS_BOUNCED = new Set(['bounced', 'cleaned']);
+
+/** What an export says of a row's opt-outs, by key: the email's, and the number's (which covers sms and phone). */
+export interface ExportedOptOuts {
+  email?: SuppressionReason;
+  phone?: SuppressionReason;
+}
+
+/**
+ * rules.md §4b: the person's "no" (or a dead address) as the exporting tool recorded it.
+ * A flag naming a channel (Brevo) opposes that channel's key; the email tools' flags
+ * (Mailchimp, HubSpot) oppose the email key; a generic `status`/`statut` every key of
+ * the row. An opposition outranks a bounce. Undefined when the export says nothing.
+ */
+export function exportedOptOuts(row: ListRow): ExportedOptOuts | undefined {
+  let email: SuppressionReason | undefined;
+  let phone: SuppressionReason | undefined;
+  const stronger = (a: SuppressionReason | undefined, b: SuppressionReason): SuppressionReason =>
+    a === 'OPPOSED' || b === 'OPPOSED' ? 'OPPOSED' : 'BOUNCED';
+  if (row.status !== undefined) {
+    const value = foldValue(row.status);
+    const reason = STATUS_OPPOSED.has(value) ? 'OPPOSED' : STATUS_BOUNCED.has(value) ? 'BOUNCED' : undefined;
+    if (reason) {
+      email = reason;
+      phone = reason;
+    }
+  }
+  if (row.email_blacklisted !== undefined && FLAG_YES.has(foldValue(row.email_blacklisted)))
+    email = stronger(email, 'OPPOSED');
+  if (row.sms_blacklisted !== undefined && FLAG_YES.has(foldValue(row.sms_blacklisted)))
+    phone = stronger(phone, 'OPPOSED');
+  // Mailchimp: any date (an empty cell is absent from the row)
+  if (row.unsub_time !== undefined) email = stronger(email, 'OPPOSED');
+  if (row.clean_time !== undefined) email = stronger(email, 'BOUNCED');
+  if (row.unsubscribed_all_email !== undefined && FLAG_YES.has(foldValue(row.unsubscribed_all_email)))
+    email = stronger(email, 'OPPOSED');
+  return email || phone ? { email, phone } : undefined;
+}
+
 function malformed(line: number): RowOutcome {
   return { decision: { line, status: 'rejected', reasons: ['ROW_MALFORMED'] } };
 }
@@ -294,12 +356,33 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
     // no address for any of the list's channels
     return rejected(line, smsReasons ? addAll(undefined, smsReasons) : ['ROW_MALFORMED'], kind);
   }
+  // R3, rules.md §4b: a channel whose key the export says is opposed (or bounced) is
+  // closed; the row is refused only when no channel is left
+  const exported = exportedOptOuts(row);
+  let exportedRowReason: SuppressionReason | undefined;
+  if (exported) {
+    if (exported.email && emailOn) {
+      emailOn = false;
+      emailReasons = [exported.email];
+    }
+    if (exported.phone && smsOn) {
+      smsOn = false;
+      smsReasons = [exported.phone];
+    }
+    if (!emailOn && !smsOn) {
+      exportedRowReason = exported.email === 'OPPOSED' || exported.phone === 'OPPOSED' ? 'OPPOSED' : 'BOUNCED';
+    }
+  }
 
   let reasons: RowReason[] | undefined;
   // R2: first row wins
   if (facts.duplicate) reasons = ['DUPLICATE'];
-  // R3: an opposition is absolute (rules.md §0.3)
-  if (facts.suppression) reasons = withReason(reasons, facts.suppression);
+  // R3: an opposition is absolute (rules.md §0.3): the store's, or the export's
+  const opposed =
+    facts.suppression === 'OPPOSED' || exportedRowReason === 'OPPOSED'
+      ? 'OPPOSED'
+      : (facts.suppression ?? exportedRowReason);
+  if (opposed) reasons = withReason(reasons, opposed);
   // R4 [L, P 19]: harvesting individuals' addresses is unlawful; only generic mailboxes pass
   if (ctx.scraped && kind !== 'generic') reasons = withReason(reasons, 'PROV_SCRAPED');
   // R5 [C]: a named address learnt from a reply to a generic mailbox

@@ -4,9 +4,10 @@
  * batch by batch, with the one write path DynamoDB itself keeps correct:
  *
  * 1. one consistent read of the batch's suppression keys and contact keys;
- * 2. the rows decided (rules.md §4); a row R3 rejects for an opposition or a bounce on
- *    the store has any contact stored under its key deleted, with its receipt: an import
- *    repairs, it never resurrects;
+ * 2. the rows decided (rules.md §4); an export's opt-out (§4b) recorded as a suppression,
+ *    with its ledger entry; a row R3 rejects for an opposition or a bounce (the store's or
+ *    the export's) has any contact stored under its key deleted, with its receipt: an
+ *    import repairs, it never resurrects;
  * 3. each accepted contact's list membership recorded, then the contact created only if
  *    still absent (`attribute_not_exists`), or merged (`mergeContact`) and written on its
  *    `version`; a conflict re-reads and merges again (bounded: then the batch fails);
@@ -25,7 +26,7 @@ import { rejectedCsvRow } from '#csv/write-csv';
 import type { Contact, RowDecision } from '#domain/contact';
 import { suppressionRemovesContact } from '#domain/events';
 import { consentProofDigest, type ImportedContact, type LedgerEntryInput, listSubject } from '#domain/ledger';
-import { ListJudge, malformedDecision, type PreparedRow } from '#domain/list-judge';
+import { type ExportedOpposition, ListJudge, malformedDecision, type PreparedRow } from '#domain/list-judge';
 import { mergeContact } from '#domain/merge';
 import { strongestSuppression } from '#domain/reasons';
 import type { Settings } from '#schemas/settings';
@@ -40,6 +41,7 @@ import { loadSecrets } from '#store/secrets';
 import { lookupSuppressions, type SuppressionEntry } from '#store/suppressions';
 import { mapInOrder, rebatch } from './in-order.ts';
 import type { RangeSummary } from './ingest-finish.ts';
+import { recordSuppression } from './oppositions.ts';
 
 /** Rows judged together: one round of look-ups (≈ 3 keys a row, 100 keys a BatchGetItem). */
 const BATCH_ROWS = 250;
@@ -191,6 +193,7 @@ async function importBatch(
   const decisions: RowDecision[] = [];
   const accepted: Contact[] = [];
   const repairs: string[] = [];
+  const oppositions: ExportedOpposition[] = [];
   records.forEach((record, i) => {
     const p = prepared[i];
     if (!record.ok || !p) {
@@ -198,13 +201,24 @@ async function importBatch(
       return;
     }
     const suppression = strongestSuppression(p.suppressionKeys.map((k) => suppressions.get(k)?.reason));
-    const { decision, contact } = judge.judgeRow(p, suppression);
+    const judged = judge.judgeRow(p, suppression);
+    const { decision, contact } = judged;
     decisions.push(decision);
     if (contact) accepted.push(contact);
+    if (judged.oppositions) oppositions.push(...judged.oppositions);
     const key = contactKeyOf(p);
-    // rules.md §0.3, §4 R3: the person said no (or the address is dead): nothing of theirs stays stored
-    if (suppression && decision.status === 'rejected' && key && stored.has(key)) repairs.push(key);
+    // rules.md §0.3, §4 R3: the person said no (or the address is dead), to us or to the
+    // exporting tool: nothing of theirs stays stored
+    const opposed = decision.reasons?.includes('OPPOSED') || decision.reasons?.includes('BOUNCED');
+    if (opposed && decision.status === 'rejected' && key && stored.has(key)) repairs.push(key);
   });
+
+  // rules.md §4b: an export's opt-out is recorded (with its ledger entry) before anything is
+  // written, so that no later list brings the person back
+  const at = new Date(plan.receivedAt);
+  await inParallel(oppositions, PUTS_IN_FLIGHT, (o) =>
+    recordSuppression({ suppressionKey: o.suppressionKey, reason: o.reason, source: 'import', channel: o.channel, at }),
+  );
 
   await addListMembers(
     plan.listId,

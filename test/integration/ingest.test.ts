@@ -316,6 +316,68 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     expect(receipts[0]?.payload).toMatchObject({ reason: 'suppressed', by: 'import', listId: 'repair-b' });
   });
 
+  it('an export’s opt-outs (rules.md §4b) are recorded with their evidence: a later list cannot bring the person back', async () => {
+    const consent = {
+      audience: 'consumer' as const,
+      channels: ['email' as const, 'sms' as const],
+      collected: { from: '2026-01-01', to: '2026-10-05' },
+      source: { kind: 'own-form' as const },
+      consent: {
+        mechanism: 'double-opt-in' as const,
+        wording: "J'accepte de recevoir les offres d'Acme SAS par e-mail et SMS.",
+        wordingVersion: 'v2',
+        collectionPoint: 'https://acme.fr/newsletter',
+        scope: 'advertiser' as const,
+        namedPartners: [],
+      },
+    };
+    // first, a clean list that stores the person who will opt out at Brevo
+    const before = Buffer.from('email;phone;date_consentement\nmarc.diaz@gmail.com;0612345681;2026-03-01\n');
+    await ingestListOnce(
+      await uploadList(tradeShowManifest('brevo-before', before, consent), before),
+      defaultSettings,
+      now,
+    );
+    const marc = emailSuppressionKey('marc.diaz@gmail.com', secret) as string;
+    expect(await getContact(marc)).toBeDefined();
+
+    const brevo = Buffer.from(
+      [
+        'EMAIL;SMS;PRENOM;NOM;DATE_CONSENTEMENT;EMAIL_BLACKLISTED;SMS_BLACKLISTED',
+        'paul.roux@gmail.com;33612345679;Paul;Roux;2026-03-01 10:00:00;Yes;No',
+        'marc.diaz@gmail.com;33612345681;Marc;Diaz;2026-03-01 10:00:00;Yes;Yes',
+        '',
+      ].join('\n'),
+    );
+    const result = await ingestListOnce(
+      await uploadList(tradeShowManifest('brevo-export', brevo, consent), brevo),
+      defaultSettings,
+      now,
+    );
+    expect(result.byReason).toEqual({ OPPOSED: 1 });
+    const { getSuppression } = await import('#store/suppressions');
+    const { phoneSuppressionKey } = await import('#domain/keys');
+    const paul = emailSuppressionKey('paul.roux@gmail.com', secret) as string;
+    for (const key of [paul, marc, phoneSuppressionKey('+33612345681', secret) as string]) {
+      expect(await getSuppression(key)).toMatchObject({ reason: 'OPPOSED', sources: ['import'] });
+      expect((await ledgerEntriesFor(key)).filter((e) => e.type === 'opposition-recorded')).toHaveLength(1);
+    }
+    // Paul's SMS stays open: his number was not blacklisted
+    expect(await getSuppression(phoneSuppressionKey('+33612345679', secret) as string)).toBeUndefined();
+    // the person stored before is gone (an import repairs)
+    expect(await getContact(marc)).toBeUndefined();
+
+    // a later list without any status brings nobody back
+    const later = Buffer.from('email;phone;date_consentement\nmarc.diaz@gmail.com;0612345681;2026-03-01\n');
+    const again = await ingestListOnce(
+      await uploadList(tradeShowManifest('brevo-later', later, consent), later),
+      defaultSettings,
+      now,
+    );
+    expect(again.byReason).toEqual({ OPPOSED: 1 });
+    expect(await getContact(marc)).toBeUndefined();
+  });
+
   describe('an erasure or a hard bounce recorded during the import (what the flows do: suppress, then delete)', () => {
     const rowsOf = (tag: string) => {
       const rows = ['email;company;job_title'];
