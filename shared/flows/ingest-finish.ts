@@ -13,8 +13,8 @@ import type { ListReason } from '#domain/reasons';
 import type { Manifest } from '#schemas/manifest';
 import { logger } from '#shared/powertools';
 import { type IngestionPlan, readPlan } from '#store/ingestion-plans';
-import { appendLedgerEntries } from '#store/ledger';
-import { type ListItem, putList } from '#store/lists';
+import { appendLedgerEntries, appendLedgerEntriesOnce } from '#store/ledger';
+import { getList, type ListItem, putList } from '#store/lists';
 import {
   deleteObjects,
   listObjects,
@@ -54,7 +54,15 @@ export interface RangeSummary extends RowCounts {
  * the same report (the parts are deleted only once the report and the list item are stored).
  */
 export async function finishIngestion(planKey: string, failure?: IngestFailure): Promise<IngestResult> {
-  const plan = await readPlan(planKey);
+  let plan: IngestionPlan;
+  try {
+    plan = await readPlan(planKey);
+  } catch (error) {
+    // a retry of a finish that had completed (its last step deletes the plan with the parts)
+    const done = error instanceof ObjectMissing ? await finishedBefore(planKey) : undefined;
+    if (done) return done;
+    throw error;
+  }
   const log = logger.createChild({ persistentLogAttributes: { listId: plan.listId } });
   const reportKey = objectKeys.report(plan.listId);
   if (failure) return markFailed(plan, failure, log);
@@ -84,17 +92,21 @@ export async function finishIngestion(planKey: string, failure?: IngestFailure):
     run: plan.run,
     ranges: plan.ranges.length,
   });
-  await appendLedgerEntries([
+  // once per run: a finish retried after this point does not append it again
+  await appendLedgerEntriesOnce([
     {
-      type: 'list-accepted',
-      at: plan.receivedAt,
-      subject: listSubject(plan.listId),
-      payload: {
-        manifestSha256: plan.manifestSha256,
-        manifestDigest: manifestDigest(plan.manifest),
-        dataSha256: plan.dataSha256,
-        rows: summary.rows,
-        byReason: summary.byReason,
+      onceKey: `accepted#${plan.listId}#${plan.run}`,
+      entry: {
+        type: 'list-accepted',
+        at: plan.receivedAt,
+        subject: listSubject(plan.listId),
+        payload: {
+          manifestSha256: plan.manifestSha256,
+          manifestDigest: manifestDigest(plan.manifest),
+          dataSha256: plan.dataSha256,
+          rows: summary.rows,
+          byReason: summary.byReason,
+        },
       },
     },
   ]);
@@ -108,6 +120,23 @@ export async function finishIngestion(planKey: string, failure?: IngestFailure):
     byReason: summary.byReason,
     contactsWritten,
     reportKey,
+  };
+}
+
+/** The result of a run whose finish completed before (its plan deleted), from its list item; else undefined. */
+async function finishedBefore(planKey: string): Promise<IngestResult | undefined> {
+  const place = /^reports\/([^/]+)\/parts\/([^/]+)\/plan\.json$/.exec(planKey);
+  if (!place) return undefined;
+  const item = await getList(place[1] as string);
+  if (!item || item.run !== place[2] || item.status !== 'accepted') return undefined;
+  return {
+    listId: item.listId,
+    status: 'accepted',
+    reasons: [],
+    rows: item.rows ?? { total: 0, accepted: 0, rejected: 0 },
+    byReason: item.byReason ?? {},
+    contactsWritten: 0,
+    reportKey: objectKeys.report(item.listId),
   };
 }
 

@@ -176,6 +176,21 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     expect(await membersOf(listId)).toHaveLength(3000);
   });
 
+  it('the finish step retried after it completed: the same result, one list-accepted entry', async () => {
+    const data = Buffer.from('email;job_title\nodile.faure@menuiserie-faure.fr;Acheteuse\n');
+    const first = await ingestListOnce(
+      await uploadList(tradeShowManifest('finish-twice', data), data),
+      defaultSettings,
+      now,
+    );
+    const run = (await getList('finish-twice'))?.run as string;
+    const { finishIngestion } = await import('#shared/flows/ingest-finish');
+    const again = await finishIngestion(objectKeys.plan('finish-twice', run));
+    expect(again).toMatchObject({ status: 'accepted', rows: first.rows });
+    const accepted = (await ledgerEntriesFor('list#finish-twice')).filter((e) => e.type === 'list-accepted');
+    expect(accepted).toHaveLength(1);
+  });
+
   it('a big consent list: its import evidence fits the ledger (one entry per 1,000 rows)', async () => {
     const rows = ['email;phone;consent_at'];
     for (let i = 0; i < 1_300; i++)
