@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { openList } from '#csv/read-list';
 import { rejectedCsvHeader, rejectedCsvRow } from '#csv/write-csv';
 import type { Contact, ListReport, RowDecision } from '#domain/contact';
-import { emptyListReport, ListJudge } from '#domain/list-judge';
+import { type ExportedOpposition, emptyListReport, ListJudge } from '#domain/list-judge';
 import type { ReasonCode } from '#domain/reasons';
 import { judgeUpload, manifestAdmits, readManifest } from '#domain/upload';
 import type { Manifest } from '#schemas/manifest';
@@ -83,8 +83,11 @@ export interface CheckListOptions {
   rejectedFile?: string;
   /** keep every decision in the report (default true); false keeps memory flat on big lists */
   keepDecisions?: boolean;
-  /** called with each row decision in file order, and the contact an accepted row makes (with `contacts`) */
-  onDecision?: (decision: RowDecision, contact?: Contact) => void;
+  /**
+   * called with each row decision in file order, the contact an accepted row makes and the
+   * oppositions its export's status says the person made (both with `contacts`)
+   */
+  onDecision?: (decision: RowDecision, contact?: Contact, oppositions?: readonly ExportedOpposition[]) => void;
   /** build the contacts of accepted rows, with their suppression keys (default false: `check` stores nothing) */
   contacts?: boolean;
 }
@@ -186,7 +189,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
         ? judge.decide(judge.prepare(record.row))
         : { decision: judge.malformed(record.line, record.detail), contact: undefined };
       const decision = judged.decision;
-      opts.onDecision?.(decision, judged.contact);
+      opts.onDecision?.(decision, judged.contact, 'oppositions' in judged ? judged.oppositions : undefined);
       if (rejected && decision.status === 'rejected') {
         out += rejectedCsvRow(record.cells, decision.reasons ?? [], info.delimiter);
       }

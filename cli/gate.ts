@@ -7,7 +7,14 @@ import { readFile } from 'node:fs/promises';
 import type { Contact, RowDecision } from '#domain/contact';
 import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
 import { mergeContact } from '#domain/merge';
-import type { ListReason, ReasonCode, RowReason, SendReason } from '#domain/reasons';
+import {
+  type ListReason,
+  type ReasonCode,
+  type RowReason,
+  type SendReason,
+  type SuppressionReason,
+  strongestSuppression,
+} from '#domain/reasons';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
@@ -81,6 +88,8 @@ export async function gateCampaign(
   const kinds = campaign.audience?.kinds;
   // One contact per suppression key, as the store keeps it: a person on two lists is one contact.
   const contacts = new Map<string, Contact>();
+  // rules.md §4b: an export's opt-out in any list of the run opposes the person in every list
+  const exportOpposed = new Map<string, SuppressionReason>();
   const rows: { listId: string; decision: RowDecision; key?: string }[] = [];
   for (const path of manifestPaths) {
     const listRows: { decision: RowDecision; contact?: Contact }[] = [];
@@ -89,7 +98,13 @@ export async function gateCampaign(
       settings: opts.settings,
       keepDecisions: false,
       contacts: true,
-      onDecision: (decision, contact) => listRows.push({ decision, contact }),
+      onDecision: (decision, contact, oppositions) => {
+        listRows.push({ decision, contact });
+        for (const o of oppositions ?? []) {
+          const before = exportOpposed.get(o.suppressionKey);
+          exportOpposed.set(o.suppressionKey, strongestSuppression([before, o.reason]) as SuppressionReason);
+        }
+      },
     });
     report.lists.push({ listId: listReport.listId, status: listReport.status, reasons: listReport.reasons });
     if (listReport.status !== 'accepted') continue;
@@ -125,7 +140,11 @@ export async function gateCampaign(
       d = { listId, line: decision.line, status: 'skip', reasons: ['DUPLICATE'] };
     } else {
       gated.add(key);
-      const g = gateContact(contacts.get(key) as Contact, campaign, { now: opts.now, settings: opts.settings });
+      const contact = contacts.get(key) as Contact;
+      const suppression = strongestSuppression(
+        [contact.suppressionKey, contact.phoneKey].map((k) => (k ? exportOpposed.get(k) : undefined)),
+      );
+      const g = gateContact(contact, campaign, { now: opts.now, settings: opts.settings, suppression });
       d = { listId, line: decision.line, status: g.status, reasons: g.reasons };
       if (g.notBefore) d.notBefore = g.notBefore;
     }

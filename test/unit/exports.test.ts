@@ -174,3 +174,53 @@ describe('hygiene check on real-shaped exports (rules.md §4b)', () => {
     expect(report.unknownColumns ?? []).not.toContain('statut');
   });
 });
+
+describe('hygiene gate over several lists (rules.md §4b)', () => {
+  it('an export’s opt-out in one list opposes the person in every list of the run', async () => {
+    const optedOut = list(
+      'gate-export-a',
+      'email;date_consentement;statut\ncamille@gmail.com;01/03/2026;Désabonné\nnina@gmail.com;01/03/2026;Abonné\n',
+    );
+    const clean = list(
+      'gate-export-b',
+      'email;date_consentement\ncamille@gmail.com;01/03/2026\nhugo@gmail.com;01/03/2026\n',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'hygiene-export-campaign-'));
+    const campaign = join(dir, 'campaign.json');
+    writeFileSync(
+      campaign,
+      JSON.stringify({
+        campaignId: 'printemps-export',
+        advertiser: 'Acme SAS',
+        purpose: 'commercial-prospecting',
+        channel: 'email',
+        productCategory: 'disques',
+        audience: { lists: ['gate-export-b'] },
+        message: {
+          from: 'Acme <offres@acme.fr>',
+          subject: 'Nos offres',
+          text: 'Acme SAS, 1 rue de Paris. Se désinscrire : {{unsubscribeUrl}}',
+        },
+      }),
+    );
+    const out = await hygieneInProcess(
+      'gate',
+      campaign,
+      '--manifest',
+      optedOut,
+      '--manifest',
+      clean,
+      '--json',
+      '--now',
+      NOW,
+    );
+    const report = JSON.parse(out.stdout) as {
+      decisions: { listId: string; line: number; status: string; reasons: string[] }[];
+    };
+    const inB = Object.fromEntries(
+      report.decisions.filter((d) => d.listId === 'gate-export-b').map((d) => [d.line, d]),
+    );
+    expect(inB[2]).toMatchObject({ status: 'skip', reasons: ['OPPOSED'] });
+    expect(inB[3]).toMatchObject({ status: 'send' });
+  });
+});
