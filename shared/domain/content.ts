@@ -10,6 +10,12 @@ import type { SendReason } from './reasons.ts';
 
 /** `{{unsubscribeUrl}}` (spaces inside the braces tolerated). */
 export const UNSUBSCRIBE_PLACEHOLDER = /\{\{\s*unsubscribeUrl\s*\}\}/g;
+/**
+ * `{{source}}` (rules.md §6, §7): where the sender writes the collector's name and the
+ * right to object for a contact it must inform; empty for every other contact.
+ */
+export const SOURCE_PLACEHOLDER = /\{\{\s*source\s*\}\}/g;
+const HAS_SOURCE_PLACEHOLDER = /\{\{\s*source\s*\}\}/;
 const FIRST_NAME_PLACEHOLDER = /\{\{\s*firstName\s*\}\}/g;
 const STOP_AU = /\bSTOP\s+au\s+\d{5}\b/i;
 
@@ -44,8 +50,8 @@ export function sourceNotice(contact: Contact, advertiser: string): string | und
 }
 
 /**
- * The email for one contact: placeholders replaced, and the source notice set apart at the
- * top when it is owed (see needsSourceNotice).
+ * The email for one contact: placeholders replaced; `{{source}}` becomes the source notice
+ * when it is owed (see needsSourceNotice), and nothing otherwise.
  */
 export function renderEmail(
   campaign: Campaign,
@@ -54,27 +60,21 @@ export function renderEmail(
 ): RenderedEmail {
   const firstName = contact.firstName ?? '';
   const notice = needsSourceNotice(contact, options.firstMessage)
-    ? sourceNotice(contact, campaign.advertiser)
-    : undefined;
-  let text = (campaign.message.text ?? '')
+    ? (sourceNotice(contact, campaign.advertiser) ?? '')
+    : '';
+  const text = (campaign.message.text ?? '')
     .replace(UNSUBSCRIBE_PLACEHOLDER, options.unsubscribeUrl)
-    .replace(FIRST_NAME_PLACEHOLDER, firstName);
-  if (notice) text = `${notice}\nSe désinscrire : ${options.unsubscribeUrl}\n\n----------\n\n${text}`;
+    .replace(FIRST_NAME_PLACEHOLDER, firstName)
+    .replace(SOURCE_PLACEHOLDER, notice);
   const rendered: RenderedEmail = {
     subject: (campaign.message.subject ?? '').replace(FIRST_NAME_PLACEHOLDER, firstName),
     text,
   };
   if (campaign.message.html !== undefined) {
-    let html = campaign.message.html
+    rendered.html = campaign.message.html
       .replace(UNSUBSCRIBE_PLACEHOLDER, escapeHtml(options.unsubscribeUrl))
-      .replace(FIRST_NAME_PLACEHOLDER, escapeHtml(firstName));
-    if (notice) {
-      const link = escapeHtml(options.unsubscribeUrl);
-      html =
-        `<div style="border:1px solid #ccc;padding:8px;margin-bottom:16px;font-size:90%">` +
-        `<p>${escapeHtml(notice)}</p><p><a href="${link}">Se désinscrire</a></p></div>${html}`;
-    }
-    rendered.html = html;
+      .replace(FIRST_NAME_PLACEHOLDER, escapeHtml(firstName))
+      .replace(SOURCE_PLACEHOLDER, escapeHtml(notice));
   }
   return rendered;
 }
@@ -82,17 +82,24 @@ export function renderEmail(
 /** The SMS for one contact: « STOP au <sender> » ensured, the source named when owed. */
 export function renderSms(campaign: Campaign, contact: Contact, options: { firstMessage: boolean }): RenderedSms {
   const sender = campaign.message.smsSender ?? '';
-  let text = (campaign.message.text ?? '').replace(FIRST_NAME_PLACEHOLDER, contact.firstName ?? '').trim();
-  if (needsSourceNotice(contact, options.firstMessage) && contact.collector?.trim()) {
-    text = `${text} Coordonnées obtenues auprès de ${contact.collector.trim()}.`;
-  }
+  const notice =
+    needsSourceNotice(contact, options.firstMessage) && contact.collector?.trim()
+      ? `Coordonnées obtenues auprès de ${contact.collector.trim()} ; vous pouvez vous y opposer.`
+      : '';
+  let text = (campaign.message.text ?? '')
+    .replace(FIRST_NAME_PLACEHOLDER, contact.firstName ?? '')
+    .replace(SOURCE_PLACEHOLDER, notice)
+    .replace(/ {2,}/g, ' ')
+    .trim();
   if (!STOP_AU.test(text)) text = `${text} STOP au ${sender}`;
   return { sender, text };
 }
 
 /**
- * rules.md §7: the content owed to this contact can be produced. `CONTENT_NO_SOURCE` when
- * the first message must name the source of the data and the source is not known.
+ * rules.md §6, §7: the content owed to this contact can be produced. `CONTENT_NO_SOURCE`
+ * when the first message must name the source of the data (third-party data, the person
+ * not informed) and the message has no `{{source}}` placeholder (in its text, and in its
+ * HTML when it has one), or the source is not known. Every other contact is sent as usual.
  */
 export function checkContent(
   campaign: Campaign,
@@ -100,11 +107,10 @@ export function checkContent(
   options: { firstMessage: boolean } = { firstMessage: true },
 ): SendReason[] {
   if (!needsSourceNotice(contact, options.firstMessage)) return [];
-  const collector = contact.collector?.trim();
-  if (!collector) return ['CONTENT_NO_SOURCE'];
-  const rendered =
-    campaign.channel === 'sms'
-      ? renderSms(campaign, contact, options).text
-      : renderEmail(campaign, contact, { unsubscribeUrl: 'https://example.invalid/u/x', firstMessage: true }).text;
-  return rendered.includes(collector) ? [] : ['CONTENT_NO_SOURCE'];
+  if (!contact.collector?.trim()) return ['CONTENT_NO_SOURCE'];
+  const bodies = [
+    campaign.message.text ?? '',
+    ...(campaign.channel === 'email' && campaign.message.html !== undefined ? [campaign.message.html] : []),
+  ];
+  return bodies.every((body) => HAS_SOURCE_PLACEHOLDER.test(body)) ? [] : ['CONTENT_NO_SOURCE'];
 }

@@ -409,7 +409,17 @@ describe('contacts to inform at their first message (rules.md §7)', () => {
     await putNewContacts([informed], settings);
     const sendAll = async (campaignId: string) => {
       const queue = capturingQueue();
-      await sendCampaign(emailCampaign(campaignId, [list]), { now, settings, enqueue: queue.enqueue });
+      const base = emailCampaign(campaignId, [list]);
+      // rules.md §6: the message gives the source its place, {{source}}
+      const campaign = {
+        ...base,
+        message: {
+          ...base.message,
+          text: `{{source}}\n\n${base.message.text}`,
+          html: `<p>{{source}}</p>${base.message.html}`,
+        },
+      };
+      await sendCampaign(campaign, { now, settings, enqueue: queue.enqueue });
       return sendBatch(
         queue.messages.map((m) => JSON.stringify(m)),
         () => now,

@@ -703,7 +703,11 @@ const CAMPAIGNS: Record<string, CampaignSpec> = {
   },
   'c-expired-now': { campaign: email(), lists: ['gate-old-prospects'] },
   'c-expired-later': { campaign: email(), lists: ['gate-old-prospects'], now: '2027-02-01T10:00:00Z' },
-  'c-third-party': { campaign: email({ jobFunctions: ['achats'] }), lists: ['gate-third-party'] },
+  'c-third-party': {
+    campaign: email({ jobFunctions: ['achats'], message: { text: `{{source}}\n${EMAIL_TEXT}` } }),
+    lists: ['gate-third-party'],
+  },
+  'c-third-party-no-source': { campaign: email({ jobFunctions: ['achats'] }), lists: ['gate-third-party'] },
   'c-advertiser': { campaign: email({ advertiser: 'Beta SARL' }), lists: ['gate-consumers'] },
 };
 
@@ -1685,11 +1689,19 @@ const GATE_CASES: GateCase[] = [
   { rule: 'prospect still valid now', campaign: 'c-expired-now', rows: [[2, 'send', []]] },
   { rule: 'prospect expired at a later send', campaign: 'c-expired-later', rows: [[2, 'skip', ['RET_EXPIRED']]] },
   {
-    rule: 'third-party consent naming the advertiser; professional informed at first message',
+    rule: 'third-party consent naming the advertiser; professional informed at first message, in {{source}}',
     campaign: 'c-third-party',
     rows: [
       [2, 'send', []],
       [3, 'send', []],
+    ],
+  },
+  {
+    rule: 'rulebook v2: no {{source}} in the message: the professional to inform is skipped, the others sent',
+    campaign: 'c-third-party-no-source',
+    rows: [
+      [2, 'send', []],
+      [3, 'skip', ['CONTENT_NO_SOURCE']],
     ],
   },
 ];

@@ -79,6 +79,7 @@ export function campaign(overrides: Record<string, unknown> = {}, message: Recor
       ...(overrides.channel === 'sms'
         ? { text: 'Acme SAS : -20% ce week-end. STOP au 36123', smsSender: '36123' }
         : {}),
+      ...((overrides.message as Record<string, unknown> | undefined) ?? {}),
       ...message,
     },
   });
