@@ -43,7 +43,7 @@ export const deploymentSchema = z.object({
    * ingest-range invocation writing to the tables, so it is bounded by the Lambda
    * concurrency and the tables' write caps
    */
-  ingestWorkers: z.number().int().min(1).max(1000).default(10),
+  ingestWorkers: z.number().int().min(1).max(1000).default(4),
 });
 
 export type Deployment = z.infer<typeof deploymentSchema>;

@@ -40,11 +40,12 @@ export interface PlannedIngestion {
 }
 
 /**
- * Bytes of a range: ≈ 250,000 rows of a typical export (≈ 125 bytes a row), which one
- * worker judges and writes in about a minute on AWS (bench/README.md), far inside the
- * 15-minute limit, while a 10-million-row list still makes only ≈ 40 ranges.
+ * Bytes of a range: ≈ 64,000 rows of a typical export (≈ 125 bytes a row). A worker spends
+ * ≈ 1 ms of CPU a row (bench/README.md): about a minute of work, and under 5 minutes
+ * even when the tables' capacity caps share ≈ 900 contacts/s among 4 workers, far inside
+ * the 15-minute limit; a 10-million-row list makes ≈ 150 ranges.
  */
-export const RANGE_BYTES = 32 * 1024 * 1024;
+export const RANGE_BYTES = 8 * 1024 * 1024;
 
 export interface PlanOptions {
   /** bytes per range (tests cut small files into many ranges) */

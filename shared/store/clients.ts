@@ -29,8 +29,13 @@ let ses: SESv2Client | undefined;
 let sqs: SQSClient | undefined;
 let sfn: SFNClient | undefined;
 
+/**
+ * DynamoDB with the SDK's adaptive retries: a table at its capacity cap (the stack's
+ * `maxReadRequestUnits`/`maxWriteRequestUnits`) throttles, and the client then slows
+ * itself down and tries again, up to 10 times, instead of failing a list's range.
+ */
 export function dynamoClient(): DynamoDBClient {
-  dynamo ??= new DynamoDBClient({ logger: sdkLogger });
+  dynamo ??= new DynamoDBClient({ logger: sdkLogger, retryMode: 'adaptive', maxAttempts: 10 });
   return dynamo;
 }
 

@@ -17,7 +17,7 @@ describe('readDeploymentConfig', () => {
       maxReadRequestUnits: 4000,
       maxWriteRequestUnits: 4000,
       logRetentionDays: 365,
-      ingestWorkers: 10,
+      ingestWorkers: 4,
     });
     expect(config.unsubscribeBaseUrl).toBeUndefined();
   });

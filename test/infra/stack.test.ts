@@ -600,7 +600,7 @@ describe('ingestion: the state machine (plan → Distributed Map of ranges → r
       ItemsPath: '$.ranges',
       ItemSelector: { 'planKey.$': '$.planKey', 'range.$': '$$.Map.Item.Value' },
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
-      MaxConcurrency: 10,
+      MaxConcurrency: 4,
       ResultPath: null,
     });
     // zero tolerance: the ASL default, which CDK writes by leaving the field out
