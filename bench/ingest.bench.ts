@@ -38,6 +38,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { QueryCommand, type QueryCommandOutput, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { defaultSettings } from '#schemas/settings';
 import { finishIngestion, type IngestResult } from '#shared/flows/ingest-finish';
@@ -414,6 +415,7 @@ async function benchRun(
       `  warm-up: ${warmUpList.rows.toLocaleString('en')} rows of another list in ${warm.wall.total} s (${warm.finish.result.rows.accepted.toLocaleString('en')} contacts)\n`,
     );
 
+    const loadBefore = loadavg().map((l) => round(l, 2));
     const run = await ingest(emulators, manifestKey, workers, rangeBytes);
     const { plan, finish } = run;
     const result = finish.result;
@@ -480,6 +482,11 @@ async function benchRun(
       /** DynamoDB Local's share of its core(s) while the ranges ran: ≈ 1 per core it has = the bottleneck */
       dynamoBusy: round(run.dynamo.ranges / run.wall.ranges, 2),
       dynamoCpuMsPerContact: ms(run.dynamo.total, accepted),
+      /** the workers' CPU over the ranges' wall time, in cores (they share the cores DynamoDB Local does not have) */
+      workersBusy: round(workerCpu / run.wall.ranges, 2),
+      loadAverage: `${loadBefore.join(' ')} → ${loadavg()
+        .map((l) => round(l, 2))
+        .join(' ')}`,
       s3AndSesCpuSeconds: run.s3.total,
       cores: cores ? `DynamoDB Local ${cores.dynamoCores}, the rest ${cores.otherCores}` : 'shared',
       heapLimitMb: HEAP_MB || 'default',
@@ -516,7 +523,7 @@ async function benchRun(
           `  worker ${w.worker}: ${w.ranges} ranges, ${w.rows.toLocaleString('en')} rows in ${w.seconds} s, ${w.cpuMsPerRow} ms CPU/row (${w.cpuMsPerRowWithoutMeter} without the meter), peak RSS ${w.peakRssMb} MB (${w.rssBeforeMb} before), heap ≤ ${w.heapTotalMb} MB`,
       ),
       `  finisher: ${ms(finish.cpuSeconds, rows)} ms CPU/row (${finish.cpuSeconds} s, ${finish.seconds} s wall), peak RSS ${finish.peakRssMb} MB`,
-      `  DynamoDB Local: ${run.dynamo.ranges} s of CPU over the ranges' ${run.wall.ranges} s (${round(run.dynamo.ranges / run.wall.ranges, 2)} of a core), ${ms(run.dynamo.total, accepted)} ms per contact; s3rver + SES ${run.s3.total} s`,
+      `  DynamoDB Local: ${run.dynamo.ranges} s of CPU over the ranges' ${run.wall.ranges} s (${round(run.dynamo.ranges / run.wall.ranges, 2)} of a core), ${ms(run.dynamo.total, accepted)} ms per contact; the workers ${round(workerCpu / run.wall.ranges, 2)} of a core; s3rver + SES ${run.s3.total} s; load average ${loadBefore.join(' ')} before`,
       `  capacity per accepted contact (AWS on-demand model | as DynamoDB Local reported):`,
       ...Object.entries(per.byTable).map(
         ([table, t]) =>
@@ -544,17 +551,21 @@ function indexNote(capacity: CapacityReport, table: string, accepted: number): s
   return parts.length ? `   (of which WRU in ${parts.join(', ')})` : '';
 }
 
-function listArgument(name: string, fallback: number[]): number[] {
+/** `--name a,b`, or the environment variable that overrides it, as numbers. */
+function numbers(name: string, envVar: string, fallback: string): number[] {
   const at = process.argv.indexOf(name);
-  if (at === -1) return fallback;
-  const values = (process.argv[at + 1] ?? '').split(',').map(Number);
-  if (values.some((n) => !(n > 0))) throw new Error(`${name} expects n[,n…]`);
+  const text = process.env[envVar] || (at === -1 ? fallback : (process.argv[at + 1] ?? ''));
+  const values = text.split(',').map(Number);
+  if (values.some((n) => !(n > 0))) throw new Error(`${name} (${envVar}) expects n[,n…]`);
   return values;
 }
 
 const rows = benchRows();
-const workerCounts = listArgument('--workers', [1]);
-const rangeBytes = Math.round((listArgument('--range-mb', [rows >= 500_000 ? 8 : 4])[0] as number) * 2 ** 20);
+// BENCH_WORKERS=1,2 overrides run.ts's --workers (a shorter ingest-workers run)
+const workerCounts = numbers('--workers', 'BENCH_WORKERS', '1');
+const rangeBytes = Math.round(
+  (numbers('--range-mb', 'BENCH_RANGE_MB', rows >= 500_000 ? '8' : '4')[0] as number) * 2 ** 20,
+);
 const list = await generateList(rows);
 const warmUpList = await generateList(WARM_UP_ROWS, { listId: 'bench-warm-up', seed: 7 });
 const results: RunResult[] = [];
