@@ -100,3 +100,43 @@ function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, what: stri
   if (!parsed.ok) throw new Error(parsed.error);
   return parsed.value;
 }
+
+/** The AWS regions in the EU/EEA (personal data of French prospects stays there: GDPR chapter V). */
+export const EU_REGIONS: readonly string[] = [
+  'eu-west-3', // Paris
+  'eu-west-1', // Ireland
+  'eu-central-1', // Frankfurt
+  'eu-north-1', // Stockholm
+  'eu-south-1', // Milan
+  'eu-south-2', // Spain
+];
+
+/** Where the stack goes when nobody says: the advertiser is French. */
+export const DEFAULT_REGION = 'eu-west-3';
+
+/**
+ * The region to deploy to: `-c region=…`, else the operator's own `AWS_REGION` /
+ * `AWS_DEFAULT_REGION`, else eu-west-3. Not `CDK_DEFAULT_REGION`: with no AWS
+ * configuration the CDK CLI sets it to us-east-1, which nobody chose. A region outside the
+ * EU/EEA is refused unless `-c allowNonEuRegion=true` says the operator means it.
+ */
+export function deploymentRegion(
+  node: Node,
+  env: NodeJS.ProcessEnv = process.env,
+): { region: string; chosenBy: 'context' | 'environment' | 'default' } {
+  const fromContext: unknown = node.tryGetContext('region');
+  const chosen =
+    typeof fromContext === 'string' && fromContext
+      ? { region: fromContext, chosenBy: 'context' as const }
+      : env.AWS_REGION || env.AWS_DEFAULT_REGION
+        ? { region: (env.AWS_REGION || env.AWS_DEFAULT_REGION) as string, chosenBy: 'environment' as const }
+        : { region: DEFAULT_REGION, chosenBy: 'default' as const };
+  const allowed = String(node.tryGetContext('allowNonEuRegion') ?? 'false') === 'true';
+  if (!EU_REGIONS.includes(chosen.region) && !allowed) {
+    throw new Error(
+      `region ${chosen.region} is outside the EU/EEA: the personal data of prospects would leave it. ` +
+        `Deploy to ${EU_REGIONS.join(', ')} (-c region=eu-west-3), or pass -c allowNonEuRegion=true if your DPO has approved the transfer.`,
+    );
+  }
+  return chosen;
+}

@@ -5,7 +5,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '#schemas/settings';
-import { readDeploymentConfig } from '../../cdk/settings.ts';
+import { deploymentRegion, readDeploymentConfig } from '../../cdk/settings.ts';
 
 const configFrom = (context: Record<string, unknown>) => readDeploymentConfig(new App({ context }).node);
 
@@ -57,5 +57,36 @@ describe('readDeploymentConfig', () => {
     ['ingestWorkers', '2.5', /ingestWorkers/],
   ])('-c %s=%s is refused, naming the field', (key, raw, message) => {
     expect(() => configFrom({ [key]: raw })).toThrow(message);
+  });
+});
+
+describe('deploymentRegion: personal data stays in the EU (issue 19)', () => {
+  const nodeWith = (context: Record<string, unknown>) => new App({ context }).node;
+  it('nothing configured (the CDK CLI then says us-east-1 in CDK_DEFAULT_REGION): eu-west-3', () => {
+    expect(deploymentRegion(nodeWith({}), { CDK_DEFAULT_REGION: 'us-east-1' })).toEqual({
+      region: 'eu-west-3',
+      chosenBy: 'default',
+    });
+  });
+  it.each([
+    [{ region: 'eu-central-1' }, {}, 'eu-central-1', 'context'],
+    [{}, { AWS_REGION: 'eu-west-1' }, 'eu-west-1', 'environment'],
+    [{}, { AWS_DEFAULT_REGION: 'eu-north-1' }, 'eu-north-1', 'environment'],
+    [{ region: 'eu-west-3' }, { AWS_REGION: 'eu-west-1' }, 'eu-west-3', 'context'],
+  ])('%j %j → %s', (context, env, region, chosenBy) => {
+    expect(deploymentRegion(nodeWith(context), env)).toEqual({ region, chosenBy });
+  });
+  it.each([
+    [{ region: 'us-east-1' }, {}],
+    [{}, { AWS_REGION: 'eu-west-2' }],
+    [{}, { AWS_REGION: 'eu-central-2' }],
+  ])('outside the EU/EEA (%j %j): refused, naming the way out', (context, env) => {
+    expect(() => deploymentRegion(nodeWith(context), env)).toThrow(/outside the EU\/EEA.*allowNonEuRegion=true/);
+  });
+  it('outside the EU/EEA with -c allowNonEuRegion=true: the operator means it', () => {
+    expect(deploymentRegion(nodeWith({ region: 'us-east-1', allowNonEuRegion: 'true' }), {})).toEqual({
+      region: 'us-east-1',
+      chosenBy: 'context',
+    });
   });
 });
