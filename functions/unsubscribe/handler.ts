@@ -6,13 +6,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { tokenKeyId } from '#domain/unsubscribe-token';
 import { recordUnsubscribe } from '#shared/flows/oppositions';
 import { logger } from '#shared/powertools';
-import { serveUnsubscribe } from '#shared/unsubscribe-http';
-import { loadSecrets } from '#store/secrets';
+import { serveUnsubscribe, tokenFromPath } from '#shared/unsubscribe-http';
+import { loadSecrets, secretsWithTokenKey } from '#store/secrets';
 
 export async function serveFunctionUrl(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const { tokenKeys } = await loadSecrets();
+  // a token signed with a key this container has not read yet (a rotation): read the secret again
+  const token = tokenFromPath(event.rawPath);
+  const keyId = token ? tokenKeyId(token) : undefined;
+  const { tokenKeys } = keyId ? await secretsWithTokenKey(keyId) : await loadSecrets();
   const now = new Date();
   const body = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   const response = await serveUnsubscribe(

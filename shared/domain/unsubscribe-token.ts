@@ -67,6 +67,16 @@ export function createUnsubscribeToken(
 }
 
 /**
+ * The key id a token says it was signed with, when it is shaped like one (nothing is
+ * verified: a caller uses it only to know whether its key ring may be out of date).
+ */
+export function tokenKeyId(token: string): string | undefined {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
+  const kid = token.split('.', 1)[0] ?? '';
+  return KEY_ID.test(kid) ? kid : undefined;
+}
+
+/**
  * Verifies a token with any key of the ring. Forged, truncated, unknown key, malformed or
  * expired: `{ ok: false }` and nothing more, so a caller cannot tell an attacker which.
  */

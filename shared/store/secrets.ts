@@ -33,9 +33,35 @@ export function loadSecrets(): Promise<Secrets> {
   return cached;
 }
 
+/**
+ * A container re-reads the secret at most this often for a token signed with a key it
+ * does not know: after a rotation, Gmail's one-click POST of a token signed with the new
+ * key must not get a 400 from a container that read the secret before (an opposition
+ * lost); a flood of forged key ids costs one read a minute.
+ */
+export const TOKEN_KEY_REFRESH_MS = 60_000;
+let lastRefreshAt = Number.NEGATIVE_INFINITY;
+
+/**
+ * The secrets, with the token key `keyId` when the deployment has it: the cached ones if
+ * they hold it, else read again (once a TOKEN_KEY_REFRESH_MS at most).
+ */
+export async function secretsWithTokenKey(keyId: string, nowMs = Date.now()): Promise<Secrets> {
+  const secrets = await loadSecrets();
+  if (Object.hasOwn(secrets.tokenKeys, keyId) || nowMs - lastRefreshAt < TOKEN_KEY_REFRESH_MS) return secrets;
+  lastRefreshAt = nowMs;
+  const fresh = readSecrets();
+  // the cache keeps the old secrets if the read fails
+  const read = await fresh.catch(() => undefined);
+  if (!read) return secrets;
+  cached = Promise.resolve(read);
+  return read;
+}
+
 /** Forget the cached secrets (tests change them between runs). */
 export function resetSecrets(): void {
   cached = undefined;
+  lastRefreshAt = Number.NEGATIVE_INFINITY;
 }
 
 async function readSecrets(): Promise<Secrets> {

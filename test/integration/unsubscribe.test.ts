@@ -194,6 +194,40 @@ describe('unsubscribe: POST records the opposition (RFC 8058)', () => {
   });
 });
 
+describe('key rotation across two containers (issue 19): a warm container learns the new key', () => {
+  it('container A read the ring before k3 was added; container B signs with k3; A honours the one-click POST', async () => {
+    const { loadSecrets } = await import('#store/secrets');
+    // container A: warm, its secrets read before the rotation
+    expect(Object.keys((await loadSecrets()).tokenKeys).sort()).toEqual(['k1', 'k2']);
+    // the operator adds k3 and makes it current (old keys keep verifying); container B,
+    // started after, signs a message's token with it
+    const rotated: Secrets = {
+      ...secrets,
+      tokenKeys: { ...secrets.tokenKeys, k3: randomBytes(32).toString('hex') },
+      currentTokenKeyId: 'k3',
+    };
+    process.env.HYGIENE_SECRETS = JSON.stringify(rotated);
+    try {
+      const { key } = someone();
+      const token = createUnsubscribeToken({ suppressionKey: key, campaignId: 'ete-2027' }, rotated, new Date());
+      expect(token.startsWith('k3.')).toBe(true);
+      // Gmail POSTs to container A, which has never seen k3
+      expect((await call(request('POST', `/u/${token}`, GMAIL_ONE_CLICK))).statusCode).toBe(200);
+      expect(await getSuppression(key)).toMatchObject({ reason: 'OPPOSED' });
+      // a forged key id right after: refused, and no new read of the secret within the minute
+      const { secretsWithTokenKey } = await import('#store/secrets');
+      const before = await loadSecrets();
+      expect(
+        (await call(request('POST', `/u/zz.${token.split('.').slice(1).join('.')}`, GMAIL_ONE_CLICK))).statusCode,
+      ).toBe(400);
+      expect(await secretsWithTokenKey('zz')).toBe(before);
+    } finally {
+      process.env.HYGIENE_SECRETS = JSON.stringify(secrets);
+      resetSecrets();
+    }
+  });
+});
+
 describe('unsubscribe: bad tokens are refused, nothing recorded, nothing revealed', () => {
   const forge = (key: string) => {
     const token = tokenFor(key);
