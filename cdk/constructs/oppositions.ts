@@ -10,13 +10,14 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { contactsTable, ledgerTable, listMembersTable, suppressionsTable } from '../../shared/resources.ts';
 import { HygieneFunction, type Platform } from './hygiene-function.ts';
-import { WorkQueue } from './work-queue.ts';
+import { DeadLetterQueue, WorkQueue } from './work-queue.ts';
 
 const sesEventsTimeout = Duration.seconds(60);
 const unsubscribeTimeout = Duration.seconds(10);
@@ -103,6 +104,8 @@ export class Unsubscribe extends Construct {
 export class SmsInbound extends Construct {
   readonly topic: sns.Topic;
   readonly handler: HygieneFunction;
+  /** replies the function failed on, for an operator */
+  readonly failures: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, platform: Platform) {
     super(scope, id);
@@ -139,5 +142,17 @@ export class SmsInbound extends Construct {
       .useTable(ledgerTable, 'readWrite')
       .useSecret();
     this.handler.fn.addEventSource(new lambdaEvents.SnsEventSource(this.topic));
+    // rules.md §0.3: a STOP is never dropped. An event the function fails on (a STOP whose
+    // number cannot be read, a store down) is retried twice by Lambda, then parked here,
+    // where the alarm calls an operator.
+    this.failures = new DeadLetterQueue(this, 'Failures', {
+      monitoring: platform.monitoring,
+      purpose: 'sms-inbound (replies not handled: a STOP may be among them)',
+      standalone: true,
+    });
+    this.handler.fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new lambdaDestinations.SqsDestination(this.failures.queue),
+    });
   }
 }

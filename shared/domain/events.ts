@@ -259,10 +259,12 @@ const STOP_TEXTS = new Set(['STOP', 'ARRET', 'STOP SMS', 'DESABONNER', 'UNSUBSCR
 export function decideInboundSms(
   sms: { originationNumber: string; messageBody: string },
   ctx: { suppressionKeySecret: string },
-): { suppressionKey: string } | undefined {
+): { suppressionKey: string } | { unreadableNumber: true } | undefined {
   if (!isStopText(sms.messageBody)) return undefined;
   const suppressionKey = phoneSuppressionKey(sms.originationNumber, ctx.suppressionKeySecret);
-  return suppressionKey ? { suppressionKey } : undefined;
+  // rules.md §0.3: a STOP is never dropped; one whose number cannot be read goes where a
+  // person looks at it (the caller's dead-letter path), not to the bin
+  return suppressionKey ? { suppressionKey } : { unreadableNumber: true };
 }
 
 /**

@@ -174,6 +174,7 @@ export async function handleInboundSms(
   if (!parsed.ok) throw new Error(parsed.error);
   const decision = decideInboundSms(parsed.value, ctx);
   if (!decision) return { stop: false };
+  if ('unreadableNumber' in decision) throw new InboundStopUnreadable();
   const { created, newSource } = await recordSuppression({
     suppressionKey: decision.suppressionKey,
     reason: 'OPPOSED',
@@ -182,6 +183,18 @@ export async function handleInboundSms(
     channel: 'sms',
   });
   return { stop: true, suppressionKey: decision.suppressionKey, created: created || newSource };
+}
+
+/**
+ * A STOP text whose sending number does not parse: it fails (its event is retried, then
+ * lands in the dead-letter queue, whose alarm fires) rather than being dropped. The
+ * message names no number.
+ */
+export class InboundStopUnreadable extends Error {
+  override readonly name = 'InboundStopUnreadable';
+  constructor() {
+    super('inbound SMS: a STOP text whose sending number cannot be read; kept for an operator (dead-letter queue)');
+  }
 }
 
 /** rules.md §7: the POST of an unsubscribe link or of a one-click button records the opposition. */

@@ -872,3 +872,16 @@ describe('outputs the hygiene CLI reads', () => {
     expect(JSON.stringify(output)).toContain(logicalId(stack.unsubscribe.url));
   });
 });
+
+describe('sms-inbound never drops a STOP (issue 19)', () => {
+  it('a reply the function fails on goes, after 2 retries, to a dead-letter queue with an alarm', () => {
+    const configs = template.findResources('AWS::Lambda::EventInvokeConfig');
+    const sms = Object.values(configs).find((c) => JSON.stringify(c).includes('SmsInbound'));
+    expect(sms?.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+    });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.some((a) => String(a.Properties?.AlarmDescription ?? '').includes('sms-inbound'))).toBe(true);
+  });
+});

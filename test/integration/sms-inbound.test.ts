@@ -96,6 +96,15 @@ describe('sms-inbound: STOP is an opposition for the number (rules.md §8)', () 
     );
   });
 
+  it('a STOP from a number that cannot be read fails (retried, then the dead-letter queue and its alarm), never dropped', async () => {
+    const unreadable = '+33 6 12 XX 45';
+    const failure = handler(inboundSms(unreadable, 'STOP'), context);
+    await expect(failure).rejects.toThrow(/^inbound SMS: a STOP text whose sending number cannot be read/);
+    await expect(failure).rejects.not.toThrow(/12/);
+    // any other text from it is ignored as before
+    await expect(handler(inboundSms(unreadable, 'Bonjour'), context)).resolves.not.toThrow();
+  });
+
   it('no log line holds a phone number or an address', () => {
     const text = logs.text();
     expect(text).toContain('SMS STOP recorded');

@@ -333,7 +333,11 @@ describe('decideInboundSms', () => {
   });
   it('another text, or an unreadable number, calls for nothing', () => {
     expect(decideInboundSms({ originationNumber: '+33612345678', messageBody: 'Merci' }, ctx)).toBeUndefined();
-    expect(decideInboundSms({ originationNumber: 'not a number', messageBody: 'STOP' }, ctx)).toBeUndefined();
+    // a STOP is never dropped: an unreadable number is said, for the dead-letter path
+    expect(decideInboundSms({ originationNumber: 'not a number', messageBody: 'STOP' }, ctx)).toEqual({
+      unreadableNumber: true,
+    });
+    expect(decideInboundSms({ originationNumber: 'not a number', messageBody: 'Merci' }, ctx)).toBeUndefined();
   });
 });
 
