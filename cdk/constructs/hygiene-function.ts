@@ -55,7 +55,13 @@ export interface HygieneFunctionProps {
   settings?: Partial<Settings>;
 }
 
-export type TableAccess = 'read' | 'write' | 'readWrite';
+/**
+ * `append`: read, and put new items (the ledger, append-only: its writers put entries and
+ * its head by conditional transactions, never update or delete, rules.md §8);
+ * `suppress`: read, and update an entry (the opposition store: recorded, never deleted,
+ * rules.md §0.3).
+ */
+export type TableAccess = 'read' | 'write' | 'readWrite' | 'append' | 'suppress';
 /** `replace`: read, write and delete (objects that a newer one makes useless) */
 export type ObjectAccess = 'read' | 'write' | 'readWrite' | 'replace';
 
@@ -66,8 +72,11 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 // The explicit DynamoDB actions of each access; a wildcard would also allow table
 // administration (DeleteTable, UpdateTimeToLive).
+const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
 const tableActions: Record<TableAccess, string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+  read: readActions,
+  append: [...readActions, 'dynamodb:PutItem'],
+  suppress: [...readActions, 'dynamodb:UpdateItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
   readWrite: [
     'dynamodb:GetItem',

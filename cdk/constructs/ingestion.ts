@@ -98,10 +98,10 @@ export class Ingestion extends Construct {
     })
       .useTable(contactsTable, 'readWrite')
       // read: oppositions (rules.md §4 R3); write: an export's opt-out becomes a suppression
-      .useTable(suppressionsTable, 'readWrite')
+      .useTable(suppressionsTable, 'suppress')
       // a member is written before its contact; nothing here reads members
       .useTable(listMembersTable, 'write')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(ledgerTable, 'append')
       .useObjects(prefixes.incoming, 'read')
       // reads the plan, writes its part of the report
       .useObjects(prefixes.reports, 'readWrite')
@@ -114,7 +114,7 @@ export class Ingestion extends Construct {
       memorySize: 1024,
     })
       .useTable(listsTable, 'readWrite')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(ledgerTable, 'append')
       // the parts are deleted once the report holds them
       .useObjects(prefixes.reports, 'replace');
 
@@ -130,7 +130,7 @@ export class Ingestion extends Construct {
     })
       .useTable(listsTable, 'readWrite')
       .useTable(idempotencyTable, 'readWrite')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(ledgerTable, 'append')
       .useObjects(prefixes.incoming, 'read')
       // the plan, and the report of a refused list
       .useObjects(prefixes.reports, 'write')

@@ -50,9 +50,9 @@ export class DataSubjectRights extends Construct {
       .useTable(contactsTable, 'readWrite')
       // erasure deletes the contact's list memberships with it
       .useTable(listMembersTable, 'write')
-      .useTable(suppressionsTable, 'readWrite')
+      .useTable(suppressionsTable, 'suppress')
       .useTable(listsTable, 'read')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(ledgerTable, 'append')
       .useSecret();
   }
 }

@@ -64,11 +64,11 @@ export class SesEvents extends Construct {
       description: 'records bounces, complaints and unsubscribes; clicks extend retention',
       timeout: sesEventsTimeout,
     })
-      .useTable(suppressionsTable, 'readWrite')
+      .useTable(suppressionsTable, 'suppress')
       .useTable(contactsTable, 'readWrite')
       // a bounced contact is deleted with its list memberships
       .useTable(listMembersTable, 'write')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(ledgerTable, 'append')
       .useSecret();
     this.handler.fn.addEventSource(
       new lambdaEvents.SqsEventSource(this.queue.queue, { batchSize: 10, reportBatchItemFailures: true }),
@@ -91,8 +91,8 @@ export class Unsubscribe extends Construct {
       description: 'one-click unsubscribe endpoint (RFC 8058)',
       timeout: unsubscribeTimeout,
     })
-      .useTable(suppressionsTable, 'readWrite')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(suppressionsTable, 'suppress')
+      .useTable(ledgerTable, 'append')
       .useSecret();
     // RFC 8058: mailbox providers POST without credentials; the signed token is the authorisation.
     this.url = this.handler.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
@@ -138,8 +138,8 @@ export class SmsInbound extends Construct {
       name: 'sms-inbound',
       description: 'records SMS STOP replies as oppositions',
     })
-      .useTable(suppressionsTable, 'readWrite')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(suppressionsTable, 'suppress')
+      .useTable(ledgerTable, 'append')
       .useSecret();
     this.handler.fn.addEventSource(new lambdaEvents.SnsEventSource(this.topic));
     // rules.md §0.3: a STOP is never dropped. An event the function fails on (a STOP whose

@@ -32,7 +32,7 @@ export class RetentionPurge extends Construct {
       .useTable(contactsTable, 'readWrite')
       // an expired contact is deleted with its list memberships
       .useTable(listMembersTable, 'write')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(ledgerTable, 'append')
       // the purge's watermark, cursor and lease live in a reserved item of the lists table
       .useTable(listsTable, 'readWrite');
 
@@ -74,7 +74,7 @@ export class TtlReceipts extends Construct {
       description: 'writes a receipt for each contact DynamoDB TTL deleted',
       timeout: receiptsTimeout,
     })
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(ledgerTable, 'append')
       // DynamoDB's TTL deleted the contact; its list memberships go here (the old image names its lists)
       .useTable(listMembersTable, 'write');
     // rules.md §5: only deletions by the TTL service; the purge writes its own receipts.

@@ -95,7 +95,7 @@ export class Sending extends Construct {
       .useTable(contactsTable, 'readWrite')
       .useTable(suppressionsTable, 'read')
       .useTable(sendsTable, 'readWrite')
-      .useTable(ledgerTable, 'readWrite')
+      .useTable(ledgerTable, 'append')
       .useSecret()
       // SESv2 SendEmail is authorised on both the sending identity and the configuration set.
       .allow(

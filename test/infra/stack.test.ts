@@ -57,6 +57,10 @@ const hygieneFunctions = () => stack.node.findAll().filter((c): c is HygieneFunc
 const READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
 const WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 const READ_WRITE = [...READ, ...WRITE].sort();
+/** the ledger: read, and put (conditional transactions append entries); never update or delete */
+const APPEND = [...READ, 'dynamodb:PutItem'].sort();
+/** the opposition store: read, and update an entry; never put over one or delete */
+const SUPPRESS = [...READ, 'dynamodb:UpdateItem'].sort();
 
 /** The DynamoDB actions a role may take on each table (and its indexes), by the table's id in shared/resources.ts. */
 function tableActionsOf(roleLogicalId: string): Record<string, string[]> {
@@ -738,7 +742,7 @@ describe('IAM: least privilege', () => {
 
   it('ingest-list (the planner): the lists, idempotency and ledger tables; no contact, no suppression, no Scan, no DescribeTable', () => {
     const role = logicalId(stack.ingestion.handler.role);
-    expect(tableActionsOf(role)).toEqual({ Lists: READ_WRITE, Idempotency: READ_WRITE, Ledger: READ_WRITE });
+    expect(tableActionsOf(role)).toEqual({ Lists: READ_WRITE, Idempotency: READ_WRITE, Ledger: APPEND });
     expect(actionsOf(statementsOf(role)).filter((a) => /^dynamodb:(Scan|DescribeTable)$/.test(a))).toEqual([]);
   });
 
@@ -746,11 +750,30 @@ describe('IAM: least privilege', () => {
     const role = logicalId(stack.ingestion.rangeWorker.role);
     expect(tableActionsOf(role)).toEqual({
       Contacts: READ_WRITE,
-      Suppressions: READ_WRITE,
+      Suppressions: SUPPRESS,
       ListMembers: WRITE,
-      Ledger: READ_WRITE,
+      Ledger: APPEND,
     });
     expect(actionsOf(statementsOf(role)).filter((a) => /^dynamodb:(Scan|DescribeTable)$/.test(a))).toEqual([]);
+  });
+
+  it('no role may delete, overwrite in batch or update a ledger entry, nor delete a suppression (rules.md §0.3, §8)', () => {
+    const rolesOf = hygieneFunctions().map((f) => [f.node.path, logicalId(f.role)] as const);
+    expect(rolesOf.length).toBeGreaterThan(10);
+    const touching = { Ledger: 0, Suppressions: 0 };
+    for (const [path, role] of rolesOf) {
+      const granted = tableActionsOf(role);
+      if (granted.Ledger) {
+        touching.Ledger++;
+        expect([READ.slice().sort(), APPEND], `${path} on the ledger`).toContainEqual(granted.Ledger);
+      }
+      if (granted.Suppressions) {
+        touching.Suppressions++;
+        expect([READ.slice().sort(), SUPPRESS], `${path} on the suppressions`).toContainEqual(granted.Suppressions);
+      }
+    }
+    expect(touching.Ledger).toBeGreaterThan(5);
+    expect(touching.Suppressions).toBeGreaterThan(4);
   });
 
   it('ingest-range reads incoming/ and its plan, writes its part under reports/, deletes nothing', () => {
@@ -762,7 +785,7 @@ describe('IAM: least privilege', () => {
 
   it('ingest-finish: the lists and ledger tables, reports/ read, written and its parts deleted; no contact', () => {
     const role = logicalId(stack.ingestion.finisher.role);
-    expect(tableActionsOf(role)).toEqual({ Lists: READ_WRITE, Ledger: READ_WRITE });
+    expect(tableActionsOf(role)).toEqual({ Lists: READ_WRITE, Ledger: APPEND });
     expect(objectGrantsOf(role)).toEqual([
       ['reports/', ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject']],
     ]);
