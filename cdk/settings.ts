@@ -44,6 +44,12 @@ export const deploymentSchema = z.object({
    * concurrency and the tables' write caps
    */
   ingestWorkers: z.number().int().min(1).max(1000).default(4),
+  /**
+   * instances of the public unsubscribe endpoint reserved, and at most running (issue 19):
+   * a flood of requests can neither drain the account's Lambda concurrency nor the tables
+   * (each request is ≈ 50 ms: 10 instances answer ≈ 200 one-click POSTs a second)
+   */
+  unsubscribeConcurrency: z.number().int().min(1).max(1000).default(10),
 });
 
 export type Deployment = z.infer<typeof deploymentSchema>;

@@ -53,6 +53,8 @@ export interface HygieneFunctionProps {
   memorySize?: number;
   /** settings that differ from the deployment's, for this function (e.g. a URL known only in the stack) */
   settings?: Partial<Settings>;
+  /** instances reserved (and at most running): a public endpoint cannot drain the account's concurrency */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -123,6 +125,7 @@ export class HygieneFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       timeout: props.timeout ?? Duration.seconds(30),
       memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup,
       environment: {

@@ -90,6 +90,7 @@ export class Unsubscribe extends Construct {
       name: 'unsubscribe',
       description: 'one-click unsubscribe endpoint (RFC 8058)',
       timeout: unsubscribeTimeout,
+      reservedConcurrency: platform.config.deployment.unsubscribeConcurrency,
     })
       .useTable(suppressionsTable, 'suppress')
       .useTable(ledgerTable, 'append')

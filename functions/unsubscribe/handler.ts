@@ -12,12 +12,25 @@ import { logger } from '#shared/powertools';
 import { serveUnsubscribe, tokenFromPath } from '#shared/unsubscribe-http';
 import { loadSecrets, secretsWithTokenKey } from '#store/secrets';
 
+/** the longest request body decoded (base64 included): 16 KB */
+export const MAX_BODY_CHARS = 16 * 1024;
+
 export async function serveFunctionUrl(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   // a token signed with a key this container has not read yet (a rotation): read the secret again
   const token = tokenFromPath(event.rawPath);
   const keyId = token ? tokenKeyId(token) : undefined;
   const { tokenKeys } = keyId ? await secretsWithTokenKey(keyId) : await loadSecrets();
   const now = new Date();
+  // a one-click body is ≈ 30 bytes, a multipart one a few hundred: anything past this is
+  // refused before it is decoded (the endpoint is public)
+  if ((event.body?.length ?? 0) > MAX_BODY_CHARS) {
+    logger.info('unsubscribe request refused', { status: 413 });
+    return {
+      statusCode: 413,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: 'Requête trop volumineuse.',
+    };
+  }
   const body = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   const response = await serveUnsubscribe(
     {

@@ -896,6 +896,13 @@ describe('outputs the hygiene CLI reads', () => {
   });
 });
 
+describe('the public unsubscribe endpoint (issue 19)', () => {
+  it('has reserved concurrency (10 by default, a setting): a flood cannot drain the account', () => {
+    const fn = stack.unsubscribe.handler.fn.node.defaultChild as { reservedConcurrentExecutions?: number };
+    expect(fn.reservedConcurrentExecutions).toBe(10);
+  });
+});
+
 describe('sms-inbound never drops a STOP (issue 19)', () => {
   it('a reply the function fails on goes, after 2 retries, to a dead-letter queue with an alarm', () => {
     const configs = template.findResources('AWS::Lambda::EventInvokeConfig');

@@ -229,6 +229,17 @@ describe('key rotation across two containers (issue 19): a warm container learns
 });
 
 describe('unsubscribe: bad tokens are refused, nothing recorded, nothing revealed', () => {
+  it('a body past 16 KB is refused (413) before it is decoded; nothing recorded', async () => {
+    const { key } = someone();
+    const token = tokenFor(key);
+    const huge = {
+      body: `List-Unsubscribe=One-Click&${'x'.repeat(20_000)}`,
+      contentType: 'application/x-www-form-urlencoded',
+    };
+    expect((await call(request('POST', `/u/${token}`, huge))).statusCode).toBe(413);
+    expect(await getSuppression(key)).toBeUndefined();
+  });
+
   const forge = (key: string) => {
     const token = tokenFor(key);
     const [kid, , sig] = token.split('.');
