@@ -248,8 +248,16 @@ export class HygieneFunction extends Construct {
     );
     if (access !== 'write') {
       // Without ListBucket a missing object answers 403, not 404, and the code could not
-      // tell "not uploaded yet" from "forbidden". Keys hold list and campaign ids only.
-      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }));
+      // tell "not uploaded yet" from "forbidden". A listing names this prefix (`s3:prefix`);
+      // "IfExists" because S3's own 404-or-403 check of a GetObject carries no prefix. Keys
+      // hold list and campaign ids only.
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucketArn],
+          conditions: { StringLikeIfExists: { 's3:prefix': [`${prefix}*`] } },
+        }),
+      );
     }
     // SSE-KMS: reading decrypts; writing makes a data key (and decrypts it to finish a multipart upload).
     this.useKey(['kms:Decrypt'], access !== 'read' ? ['kms:GenerateDataKey'] : []);

@@ -896,6 +896,21 @@ describe('outputs the hygiene CLI reads', () => {
   });
 });
 
+describe('listing the bucket (issue 19)', () => {
+  it('every s3:ListBucket a function may do names the prefix it works under', () => {
+    let listings = 0;
+    for (const f of hygieneFunctions()) {
+      for (const statement of statementsOf(logicalId(f.role))) {
+        if (!actionsOf([statement]).includes('s3:ListBucket')) continue;
+        listings++;
+        const condition = (statement as { Condition?: Record<string, Record<string, unknown>> }).Condition;
+        expect(condition?.StringLikeIfExists?.['s3:prefix'], f.node.path).toBeDefined();
+      }
+    }
+    expect(listings).toBeGreaterThan(3);
+  });
+});
+
 describe('the public unsubscribe endpoint (issue 19)', () => {
   it('has reserved concurrency (10 by default, a setting): a flood cannot drain the account', () => {
     const fn = stack.unsubscribe.handler.fn.node.defaultChild as { reservedConcurrentExecutions?: number };
