@@ -5,8 +5,7 @@
  * and each row's decision is compared with what the rulebook says.
  *
  * Three kinds of cases:
- * - `it(…)`: the rulebook is unambiguous; a failure is a discrepancy for the lead to fix
- *   (the names of the failing ones start with "DISCREPANCY").
+ * - `it(…)`: the rulebook is unambiguous; a failure is a discrepancy for the lead to fix.
  * - `it.fails(…)`: the CLI differs from the strictest reading, but the rulebook does not
  *   settle the question; the test states the reading we think right and is expected to
  *   fail today (names start with "AMBIGUOUS").
@@ -1321,7 +1320,7 @@ describe('audit: row decisions of hygiene check against rules.md §2, §4, §5',
   // list is open. A consumer's private address on a professional list becomes a
   // `professional` with a b2b-interest basis: mailed without consent (FALSE ALLOW).
   it.each(CLASSIFY_ROWS.filter(([e]) => /^paul\d+@/.test(e)))(
-    'DISCREPANCY §2 step 3: %s (%s) is a free-mail / ISP address → consumer, not professional',
+    '§2 step 3: %s (%s) is a free-mail / ISP address → consumer, not professional',
     (address) => {
       expect(decisionOf('classify', classifyLine(address))).toMatchObject({ kind: 'consumer', status: 'rejected' });
     },
@@ -1478,7 +1477,7 @@ describe('audit: list verdicts of hygiene check against rules.md §3', () => {
 
   // The brief and design.md §3.4 ("one-line reason"): parseWith names the field; `check`
   // drops it, so the operator learns MANIFEST_INVALID but not which field to fix.
-  it('DISCREPANCY report shape: a manifest not of the schema is rejected without naming the bad field (sha256)', () => {
+  it('design §3.4: a manifest not of the schema is rejected naming the bad field (sha256)', () => {
     const r = checks['lvl-bad-schema'];
     expect(`${r?.stdout ?? ''}${r?.stderr ?? ''}`).toContain('sha256');
   });
@@ -1728,7 +1727,7 @@ describe('audit: hygiene gate against rules.md §6', () => {
   it.each([
     ['c-identity-other-company', 'Acmes Assurances'],
     ['c-identity-inside-word', 'Macme Sas-Bar'],
-  ])('DISCREPANCY §6 CONTENT_NO_IDENTITY: %s (body names only "%s") must be refused', (campaign) => {
+  ])('§6 CONTENT_NO_IDENTITY: %s (body names only "%s") is refused', (campaign) => {
     expect(gates[campaign]?.report?.status).toBe('rejected');
     expect(gates[campaign]?.report?.reasons).toContain('CONTENT_NO_IDENTITY');
   });
@@ -1749,7 +1748,7 @@ describe('audit: phone normalisation (rules.md §2)', () => {
   // does not exist, gives them an sms basis (FALSE ALLOW of an invalid number), and their
   // suppression key can never match a STOP received from the real +262/+590/… number.
   it.each(['0690 12 34 56', '0692 12 34 56', '0693 12 34 56', '0694 12 34 56', '0696 12 34 56', '0639 12 34 56'])(
-    'DISCREPANCY §2: %s is not stored as a non-existent +3369… number',
+    '§2: %s (an overseas mobile written the domestic way) is not stored as a non-existent +3369… number',
     (raw) => {
       const n = normalisePhone(raw);
       expect(n.ok && /^\+33(69|639)/.test(n.e164)).toBe(false);
