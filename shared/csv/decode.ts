@@ -3,7 +3,6 @@
  * BOM, UTF-16 with its BOM, else Windows-1252). A character split across two chunks is held back until its
  * last byte arrives, so it is never garbled.
  */
-import iconv from 'iconv-lite';
 
 /** `utf-16le`/`utf-16be`: Excel's « Texte Unicode » export, told by its byte-order mark */
 export type ListEncoding = 'utf-8' | 'windows-1252' | 'utf-16le' | 'utf-16be';
@@ -38,13 +37,23 @@ function textDecoder(encoding: 'utf-8' | 'utf-16le' | 'utf-16be'): ChunkDecoder 
   };
 }
 
-// Node 20's TextDecoder('windows-1252') is latin1 in disguise: it turns ’ € œ (0x92,
-// 0x80, 0x9C) into C1 control characters. iconv-lite has the real code page.
+/**
+ * Windows-1252 is Latin-1 but for 0x80–0x9F, where it has ’ € œ “ ” … (five bytes there
+ * are undefined: U+FFFD). Node 20's TextDecoder('windows-1252') is Latin-1 in disguise
+ * (those bytes become C1 control characters), and a library of every code page weighs
+ * ≈ 480 KB in each function that reads lists: the 32 characters are here.
+ */
+const CP1252_80_9F = '€\uFFFD‚ƒ„…†‡ˆ‰Š‹Œ\uFFFDŽ\uFFFD\uFFFD‘’“”•–—˜™š›œ\uFFFDžŸ';
+const C1_CONTROLS = /[\u0080-\u009f]/g;
+
 function windows1252Decoder(): ChunkDecoder {
-  const decoder = iconv.getDecoder('windows-1252');
   return {
-    write: (bytes) => decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
-    end: () => decoder.end() ?? '',
+    // one byte, one character: nothing is ever held back between chunks
+    write: (bytes) => {
+      const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+      return latin1.replace(C1_CONTROLS, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80] as string);
+    },
+    end: () => '',
   };
 }
 
