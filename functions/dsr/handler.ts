@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { DsrExport } from '#domain/dsr';
 import { parseWith } from '#schemas/parse';
 import { type ErasureOutcome, eraseSubject, exportSubject } from '#shared/flows/dsr';
-import { logger } from '#shared/powertools';
+import { keyTag, logger } from '#shared/powertools';
 
 export const dsrRequestSchema = z.object({
   action: z.enum(['export', 'erase']),
@@ -22,12 +22,12 @@ export async function handleDsrRequest(event: unknown): Promise<DsrExport | Eras
   const { action, address } = request.value;
   if (action === 'export') {
     const { document, receipt } = await exportSubject(address, new Date());
-    logger.info('dsr export given', { suppressionKey: receipt.subject, receipt: `${receipt.chain}#${receipt.seq}` });
+    logger.info('dsr export given', { key: keyTag(receipt.subject), receipt: `${receipt.chain}#${receipt.seq}` });
     return document;
   }
   const outcome = await eraseSubject(address, new Date());
   logger.info('dsr erasure done', {
-    suppressionKeys: outcome.suppressionKeys,
+    keys: outcome.suppressionKeys.map(keyTag),
     contactsDeleted: outcome.contactsDeleted,
     receipts: outcome.receipts.map((r) => `${r.chain}#${r.seq}`),
   });

@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleSesMessage } from '#shared/flows/oppositions';
-import { logger } from '#shared/powertools';
+import { keyTag, logger } from '#shared/powertools';
 import { settingsFromEnv } from '#shared/settings';
 import { loadSecrets } from '#store/secrets';
 
@@ -30,7 +30,7 @@ export async function processSesEvents(event: SQSEvent): Promise<PromiseSettledR
           messageId: record.messageId,
           type: outcome.type,
           envelope: outcome.envelope,
-          applied: outcome.applied,
+          applied: outcome.applied.map((a) => ({ ...a, suppressionKey: keyTag(a.suppressionKey) })),
         });
       results.push({ status: 'fulfilled', value: undefined });
     } catch (error) {

@@ -7,7 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { handleInboundSms } from '#shared/flows/oppositions';
-import { logger } from '#shared/powertools';
+import { keyTag, logger } from '#shared/powertools';
 import { loadSecrets } from '#store/secrets';
 
 export async function processInboundSms(event: SNSEvent): Promise<void> {
@@ -18,7 +18,7 @@ export async function processInboundSms(event: SNSEvent): Promise<void> {
     const outcome = await handleInboundSms(record.Sns.Message, { at, suppressionKeySecret });
     // never the number nor the text: the suppression key says who, when it is a STOP
     if (outcome.stop)
-      logger.info('SMS STOP recorded', { suppressionKey: outcome.suppressionKey, created: outcome.created });
+      logger.info('SMS STOP recorded', { key: keyTag(outcome.suppressionKey), created: outcome.created });
     else logger.info('inbound SMS ignored (not a STOP text)', { snsMessageId: record.Sns.MessageId });
   }
 }

@@ -7,13 +7,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { writeTtlReceipts } from '#shared/flows/ttl-receipts';
-import { logger } from '#shared/powertools';
+import { keyTag, logger } from '#shared/powertools';
 
 export async function receiveContactsStream(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const outcome = await writeTtlReceipts(event.Records ?? []);
   // suppression keys and counts only: the images hold addresses
   if (outcome.written.length)
-    logger.info('TTL deletions receipted', { suppressionKeys: outcome.written, duplicates: outcome.duplicates });
+    logger.info('TTL deletions receipted', { keys: outcome.written.map(keyTag), duplicates: outcome.duplicates });
   for (const error of outcome.errors) logger.error('stream record failed', { error });
   return { batchItemFailures: outcome.failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { tokenKeyId } from '#domain/unsubscribe-token';
 import { recordUnsubscribe } from '#shared/flows/oppositions';
-import { logger } from '#shared/powertools';
+import { keyTag, logger } from '#shared/powertools';
 import { serveUnsubscribe, tokenFromPath } from '#shared/unsubscribe-http';
 import { loadSecrets, secretsWithTokenKey } from '#store/secrets';
 
@@ -45,7 +45,7 @@ export async function serveFunctionUrl(event: APIGatewayProxyEventV2): Promise<A
       record: async (token, source) => {
         const { created } = await recordUnsubscribe(token, source, now);
         logger.info('unsubscribe recorded', {
-          suppressionKey: token.suppressionKey,
+          key: keyTag(token.suppressionKey),
           campaignId: token.campaignId,
           source,
           created,

@@ -40,7 +40,7 @@ export interface PlannedIngestion {
 }
 
 /**
- * Bytes of a range: ≈ 64,000 rows of a typical export (≈ 125 bytes a row). A worker spends
+ * Bytes of a range: ≈ 67,000 rows of a typical export (≈ 125 bytes a row). A worker spends
  * ≈ 1 ms of CPU a row (bench/README.md): about a minute of work, and under 5 minutes
  * even when the tables' capacity caps share ≈ 900 contacts/s among 4 workers, far inside
  * the 15-minute limit; a 10-million-row list makes ≈ 150 ranges.

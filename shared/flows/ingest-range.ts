@@ -30,7 +30,7 @@ import { type ExportedOpposition, ListJudge, malformedDecision, type PreparedRow
 import { mergeContact } from '#domain/merge';
 import { strongestSuppression } from '#domain/reasons';
 import type { Settings } from '#schemas/settings';
-import { logger } from '#shared/powertools';
+import { keyTag, logger } from '#shared/powertools';
 import { type ContactItem, deleteContact, getContact, getContacts, putContactIfVersion } from '#store/contacts';
 import { backoff, inParallel } from '#store/dynamo-batch';
 import { type IngestionPlan, type PlannedRange, readPlan } from '#store/ingestion-plans';
@@ -313,7 +313,7 @@ async function deleteSuppressed(
       payload: { reason: cause, by: 'import', listId: plan.listId, run: plan.run },
     })),
   );
-  for (const c of deleted) log.info('contact deleted: suppressed', { key: c.suppressionKey, cause });
+  for (const c of deleted) log.info('contact deleted: suppressed', { key: keyTag(c.suppressionKey), cause });
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Campaign } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import { type SendQueueMessage, sendMessageSchema } from '#schemas/send-message';
 import type { Settings } from '#schemas/settings';
-import { logger } from '#shared/powertools';
+import { keyTag, logger } from '#shared/powertools';
 import { isThrottling, retryThrottled, type Sleep, StillThrottled, TokenBucket } from '#shared/sending-rate';
 import { getContact, recordSolicitation, updateContact } from '#store/contacts';
 import { type EmailToSend, sendEmail } from '#store/email';
@@ -287,7 +287,7 @@ export async function sendBatch(
     } catch (error) {
       logger.error('ledger append failed for sent messages', {
         entries: ledger.length,
-        suppressionKeys: ledger.map((e) => e.subject),
+        keys: ledger.map((e) => keyTag(e.subject)),
         error: (error as Error).name,
       });
     }
@@ -299,7 +299,7 @@ export async function sendBatch(
 export function sendMessageOutcomeLog(result: Extract<MessageResult, { ok: true }>): Record<string, unknown> {
   const { outcome } = result;
   return {
-    suppressionKey: result.suppressionKey,
+    key: keyTag(result.suppressionKey),
     outcome: outcome.status,
     ...('reasons' in outcome ? { reasons: outcome.reasons } : {}),
     ...('error' in outcome ? { error: outcome.error } : {}),

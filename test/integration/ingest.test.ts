@@ -585,6 +585,7 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     }
     expect(logs.text()).toContain('salon-logs');
     expect(logs.text()).not.toMatch(PERSONAL_DATA);
+    expect(logs.text()).not.toMatch(/[0-9a-f]{64}/);
   });
 
   describe('bad inputs: a report with the right reason, no contact written', () => {

@@ -110,5 +110,7 @@ describe('sms-inbound: STOP is an opposition for the number (rules.md §8)', () 
     expect(text).toContain('SMS STOP recorded');
     expect(text).toContain('inbound SMS ignored');
     expect(text).not.toMatch(PERSONAL_DATA);
+    // suppression keys appear as an 8-digit tag, never whole (issue 19: logs outlive an erasure)
+    expect(text).not.toMatch(/[0-9a-f]{64}/);
   });
 });
