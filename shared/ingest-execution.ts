@@ -7,7 +7,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { IngestExecutionInput } from '#schemas/ingest-execution';
 import type { PlannedIngestion } from '#shared/flows/ingest-plan';
 import { logger } from '#shared/powertools';
-import { sfnClient } from '#store/clients';
+import { sfnClient } from '#store/client-sfn';
 
 /** Step Functions accepts names of 1–80 letters, digits, `-` and `_`. */
 const MAX_EXECUTION_NAME = 80;

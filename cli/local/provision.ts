@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { type TableDefinition, tables } from '#shared/resources';
-import { dynamoClient, s3Client } from '#store/clients';
+import { s3Client } from '#store/client-s3';
+import { dynamoClient } from '#store/clients';
 
 export function createTableInput(def: TableDefinition, tableName: string): CreateTableCommandInput {
   const attributes = new Map<string, AttributeDefinition>();

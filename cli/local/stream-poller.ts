@@ -17,7 +17,8 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '#shared/powertools';
-import { dynamoClient, dynamoStreamsClient } from '#store/clients';
+import { dynamoStreamsClient } from '#store/client-dynamo-streams';
+import { dynamoClient } from '#store/clients';
 import { pollEvery } from './poll.ts';
 
 interface ShardState {

@@ -16,7 +16,7 @@ import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { SendQueueMessage } from '#schemas/send-message';
 import type { Settings } from '#schemas/settings';
-import { sqsClient } from '#store/clients';
+import { sqsClient } from '#store/client-sqs';
 import { allContacts, type ContactItem, getContacts } from '#store/contacts';
 import { backoff, chunk, inParallel } from '#store/dynamo-batch';
 import { listMemberPages } from '#store/list-members';

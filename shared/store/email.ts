@@ -4,7 +4,7 @@
  * message; with v1 we would have to build the MIME ourselves.
  */
 import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { sesClient } from './clients.ts';
+import { sesClient } from './client-ses.ts';
 
 export interface EmailToSend {
   from: string;

@@ -42,7 +42,8 @@ import {
   normaliseLedgerInput,
 } from '#domain/ledger';
 import { bucketDefinition, ledgerTable } from '#shared/resources';
-import { documentClient, s3Client } from './clients.ts';
+import { s3Client } from './client-s3.ts';
+import { documentClient } from './clients.ts';
 import { backoff, inParallel } from './dynamo-batch.ts';
 
 /** seq of the head pointer item in each chain's partition */

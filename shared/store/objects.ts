@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { bucketDefinition } from '#shared/resources';
-import { s3Client } from './clients.ts';
+import { s3Client } from './client-s3.ts';
 
 export function bucketName(): string {
   const name = process.env[bucketDefinition.envVar];

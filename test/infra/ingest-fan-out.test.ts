@@ -17,7 +17,7 @@ import type { PlannedIngestion } from '#shared/flows/ingest-plan';
 import { ingestRange } from '#shared/flows/ingest-range';
 import { executionName, startIngestExecution } from '#shared/ingest-execution';
 import { logger } from '#shared/powertools';
-import { sfnClient } from '#store/clients';
+import { sfnClient } from '#store/client-sfn';
 import { ProspectHygieneStack } from '../../cdk/stack.ts';
 import { finishPlannedIngestion } from '../../functions/ingest-finish/handler.ts';
 import { handler as ingestListHandler } from '../../functions/ingest-list/handler.ts';

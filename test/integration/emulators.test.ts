@@ -2,7 +2,9 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dynamoClient, s3Client, sesClient } from '#store/clients';
+import { s3Client } from '#store/client-s3';
+import { sesClient } from '#store/client-ses';
+import { dynamoClient } from '#store/clients';
 import type { ProvisionedNames } from '../../cli/local/provision.ts';
 import { useEmulators } from '../support/emulators.ts';
 

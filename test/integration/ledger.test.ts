@@ -14,7 +14,8 @@ import {
   type LedgerEntryInput,
 } from '#domain/ledger';
 import { ledgerTable } from '#shared/resources';
-import { documentClient, dynamoClient, s3Client } from '#store/clients';
+import { s3Client } from '#store/client-s3';
+import { documentClient, dynamoClient } from '#store/clients';
 import {
   appendLedgerEntries,
   appendLedgerEntriesOnce,
