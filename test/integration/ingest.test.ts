@@ -20,7 +20,7 @@ import { putSuppression } from '#store/suppressions';
 import type { ProvisionedNames } from '../../cli/local/provision.ts';
 import { handleS3Event as handleS3EventWith } from '../../functions/ingest-list/handler.ts';
 import { useEmulators } from '../support/emulators.ts';
-import { s3Event, tradeShowManifest, uploadList } from '../support/lists.ts';
+import { NEWSLETTER, s3Event, tradeShowManifest, uploadList } from '../support/lists.ts';
 import { captureLogs, PERSONAL_DATA } from '../support/logs.ts';
 import { consentProof, contact } from '../unit/domain/fixtures.ts';
 
@@ -200,19 +200,7 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
           .replace(/(..)(..)/, '$1 $2')};2026-10-02`,
       );
     const data = Buffer.from(`${rows.join('\n')}\n`);
-    const manifest = tradeShowManifest('newsletter-big', data, {
-      audience: 'consumer',
-      channels: ['email', 'sms'],
-      source: { kind: 'own-form' },
-      consent: {
-        mechanism: 'double-opt-in',
-        wording: "J'accepte de recevoir les offres d'Acme SAS par e-mail et SMS.",
-        wordingVersion: 'v2',
-        collectionPoint: 'https://acme.fr/newsletter',
-        scope: 'advertiser',
-        namedPartners: [],
-      },
-    });
+    const manifest = tradeShowManifest('newsletter-big', data, NEWSLETTER);
     const result = await ingestListOnce(await uploadList(manifest, data), defaultSettings, now);
     expect(result.rows).toEqual({ total: 1_300, accepted: 1_300, rejected: 0 });
     const imports = (await ledgerEntriesFor('list#newsletter-big')).filter((e) => e.type === 'contact-imported');
@@ -332,20 +320,7 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
   });
 
   it('an export’s opt-outs (rules.md §4b) are recorded with their evidence: a later list cannot bring the person back', async () => {
-    const consent = {
-      audience: 'consumer' as const,
-      channels: ['email' as const, 'sms' as const],
-      collected: { from: '2026-01-01', to: '2026-10-05' },
-      source: { kind: 'own-form' as const },
-      consent: {
-        mechanism: 'double-opt-in' as const,
-        wording: "J'accepte de recevoir les offres d'Acme SAS par e-mail et SMS.",
-        wordingVersion: 'v2',
-        collectionPoint: 'https://acme.fr/newsletter',
-        scope: 'advertiser' as const,
-        namedPartners: [],
-      },
-    };
+    const consent = { ...NEWSLETTER, collected: { from: '2026-01-01', to: '2026-10-05' } };
     // first, a clean list that stores the person who will opt out at Brevo
     const before = Buffer.from('email;phone;date_consentement\nmarc.diaz@gmail.com;0612345681;2026-03-01\n');
     await ingestListOnce(

@@ -50,3 +50,22 @@ export function s3Event(bucket: string, key: string) {
     ],
   };
 }
+
+/**
+ * Overrides that make `tradeShowManifest` an own-form consumer newsletter, double opt-in
+ * with its full proof, by email and SMS (rules.md §4 R7.1).
+ */
+export const NEWSLETTER: Partial<Manifest> = {
+  audience: 'consumer',
+  channels: ['email', 'sms'],
+  collected: { from: '2025-01-01', to: '2026-10-31' },
+  source: { kind: 'own-form' },
+  consent: {
+    mechanism: 'double-opt-in',
+    wording: "J'accepte de recevoir les offres d'Acme SAS par e-mail et SMS.",
+    wordingVersion: 'v2',
+    collectionPoint: 'https://acme.fr/newsletter',
+    scope: 'advertiser',
+    namedPartners: [],
+  },
+};

@@ -3,7 +3,6 @@
  * Brevo, Mailchimp and HubSpot (their headers, date formats and yes/no spellings), through
  * the rules engine and through `hygiene check`.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { ListReport, ListRow } from '#domain/contact';
 import { exportedOptOuts } from '#domain/rows';
 import { hygieneInProcess } from './../support/cli.ts';
+import { NEWSLETTER, tradeShowManifest } from './../support/lists.ts';
 
 describe('exportedOptOuts: each tool, each spelling', () => {
   it.each<[string, Omit<ListRow, 'line'>, ReturnType<typeof exportedOptOuts>]>([
@@ -66,27 +66,7 @@ const NOW = '2026-11-24T10:00:00Z';
 function list(listId: string, csv: string): string {
   const dir = mkdtempSync(join(tmpdir(), `hygiene-export-${listId}-`));
   writeFileSync(join(dir, 'contacts.csv'), csv);
-  const manifest = {
-    version: 1,
-    listId,
-    dataFile: 'contacts.csv',
-    sha256: createHash('sha256').update(csv).digest('hex'),
-    advertiser: 'Acme SAS',
-    purpose: 'commercial-prospecting',
-    audience: 'consumer',
-    channels: ['email', 'sms'],
-    collected: { from: '2025-01-01', to: '2026-10-31' },
-    source: { kind: 'own-form' },
-    consent: {
-      mechanism: 'double-opt-in',
-      wording: "J'accepte de recevoir les offres d'Acme SAS par e-mail et SMS.",
-      wordingVersion: 'v2',
-      collectionPoint: 'https://acme.fr/newsletter',
-      scope: 'advertiser',
-      namedPartners: [],
-    },
-    notice: { informedAtCollection: true, optOutOfferedAtCollection: true },
-  };
+  const manifest = tradeShowManifest(listId, Buffer.from(csv), NEWSLETTER);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return join(dir, 'manifest.json');
 }
