@@ -54,6 +54,8 @@ import { type GeneratedList, generateList } from './generate-list.ts';
 import {
   type BenchEmulators,
   benchRows,
+  coresBusy,
+  coreTimes,
   ownCpuSeconds,
   peakRssMb,
   reportBench,
@@ -286,6 +288,8 @@ interface Phases {
   /** CPU seconds of DynamoDB Local's JVM and of s3rver + SES local, over each phase */
   dynamo: { plan: number; ranges: number; finish: number; total: number };
   s3: { total: number };
+  /** each core's busy share (and the share the hypervisor stole) while the ranges ran */
+  coresBusy: { busy: number; steal: number }[];
 }
 
 /** One ingestion: planner, then the workers, then the finisher; the emulators' CPU over each. */
@@ -296,8 +300,8 @@ async function ingest(
   rangeBytes: number,
   quiet = false,
 ): Promise<Phases> {
-  const marks: { at: number; cpu: { total: number; dynamo: number } }[] = [];
-  const mark = () => marks.push({ at: performance.now(), cpu: emulators.cpuSeconds() });
+  const marks: { at: number; cpu: { total: number; dynamo: number }; cores: ReturnType<typeof coreTimes> }[] = [];
+  const mark = () => marks.push({ at: performance.now(), cpu: emulators.cpuSeconds(), cores: coreTimes() });
   mark();
   const plan = await runChild<PlanOut>(startChild('plan', [manifestKey, String(rangeBytes)], 'plan'), 'planner');
   mark();
@@ -328,6 +332,7 @@ async function ingest(
       total: between(0, 3, dynamo),
     },
     s3: { total: between(0, 3, (m) => m.cpu.total - m.cpu.dynamo) },
+    coresBusy: coresBusy((marks[1] as (typeof marks)[number]).cores, (marks[2] as (typeof marks)[number]).cores),
   };
 }
 
@@ -485,6 +490,8 @@ async function benchRun(
       dynamoCpuMsPerContact: ms(run.dynamo.total, accepted),
       /** the workers' CPU over the ranges' wall time, in cores (they share the cores DynamoDB Local does not have) */
       workersBusy: round(workerCpu / run.wall.ranges, 2),
+      /** each core's busy share over the ranges (steal: taken by the hypervisor) */
+      coresBusy: run.coresBusy.map((c, i) => `cpu${i} ${c.busy}${c.steal ? ` (+${c.steal} stolen)` : ''}`).join(', '),
       loadAverage: `${loadBefore.join(' ')} → ${loadavg()
         .map((l) => round(l, 2))
         .join(' ')}`,
@@ -524,7 +531,7 @@ async function benchRun(
           `  worker ${w.worker}: ${w.ranges} ranges, ${w.rows.toLocaleString('en')} rows in ${w.seconds} s, ${w.cpuMsPerRow} ms CPU/row (${w.cpuMsPerRowWithoutMeter} without the meter), peak RSS ${w.peakRssMb} MB (${w.rssBeforeMb} before), heap ≤ ${w.heapTotalMb} MB`,
       ),
       `  finisher: ${ms(finish.cpuSeconds, rows)} ms CPU/row (${finish.cpuSeconds} s, ${finish.seconds} s wall), peak RSS ${finish.peakRssMb} MB`,
-      `  DynamoDB Local: ${run.dynamo.ranges} s of CPU over the ranges' ${run.wall.ranges} s (${round(run.dynamo.ranges / run.wall.ranges, 2)} of a core), ${ms(run.dynamo.total, accepted)} ms per contact; the workers ${round(workerCpu / run.wall.ranges, 2)} of a core; s3rver + SES ${run.s3.total} s; load average ${loadBefore.join(' ')} before`,
+      `  DynamoDB Local: ${run.dynamo.ranges} s of CPU over the ranges' ${run.wall.ranges} s (${round(run.dynamo.ranges / run.wall.ranges, 2)} of a core), ${ms(run.dynamo.total, accepted)} ms per contact; the workers ${round(workerCpu / run.wall.ranges, 2)} of a core; cores busy ${run.coresBusy.map((c, i) => `cpu${i} ${c.busy}${c.steal ? ` (+${c.steal} stolen)` : ''}`).join(', ')}; s3rver + SES ${run.s3.total} s; load average ${loadBefore.join(' ')} before`,
       `  capacity per accepted contact (AWS on-demand model | as DynamoDB Local reported):`,
       ...Object.entries(per.byTable).map(
         ([table, t]) =>

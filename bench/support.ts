@@ -210,3 +210,40 @@ export function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
 }
+
+/** Each core's CPU time so far, from /proc/stat (ticks): busy (user, system, interrupts), stolen by the hypervisor, and in all. */
+export function coreTimes(): { busy: number; steal: number; total: number }[] {
+  try {
+    return readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .filter((line) => /^cpu\d+ /.test(line))
+      .map((line) => {
+        const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
+          .split(/\s+/)
+          .slice(1)
+          .map(Number);
+        return {
+          busy: user + nice + system + irq + softirq,
+          steal,
+          total: user + nice + system + idle + iowait + irq + softirq + steal,
+        };
+      });
+  } catch {
+    return []; // not Linux
+  }
+}
+
+/** How busy each core was between two `coreTimes()`: the share of its time spent working (and stolen). */
+export function coresBusy(
+  from: ReturnType<typeof coreTimes>,
+  to: ReturnType<typeof coreTimes>,
+): { busy: number; steal: number }[] {
+  return to.map((t, i) => {
+    const f = from[i] ?? { busy: 0, steal: 0, total: 0 };
+    const total = Math.max(1, t.total - f.total);
+    return {
+      busy: Math.round((100 * (t.busy - f.busy)) / total) / 100,
+      steal: Math.round((100 * (t.steal - f.steal)) / total) / 100,
+    };
+  });
+}
