@@ -6,16 +6,18 @@
  *   file, the byte ranges cut at record boundaries, the plan written to S3);
  * - **W range workers** (`ingestRange`), each taking range indexes from a queue the
  *   bench holds (over IPC) until none is left, as the Distributed Map's children take
- *   ranges; the ranges are ≈ 4 MB (≈ 32,000 rows) under 500,000 rows, 8 MB above
- *   (`--range-mb` to choose);
+ *   ranges; the ranges are 4 MB (≈ 33,500 rows) under 500,000 rows, 8 MB (≈ 67,000)
+ *   above (`--range-mb` to choose);
  * - the **finisher** (`finishIngestion`: the report assembled from the parts).
  *
  * Each reports its own wall time, CPU seconds (`process.cpuUsage`), peak RSS, and the
  * DynamoDB capacity it consumed: a middleware on its store client asks every request for
  * its ConsumedCapacity and also computes what AWS on-demand would charge from the items'
  * sizes (bench/capacity.ts: DynamoDB Local charges nothing for a key a BatchGetItem does
- * not find; AWS charges 1 RRU). Read and write units are reported per accepted contact,
- * by table, with the price of a million contacts.
+ * not find, where AWS charges 1 RRU, and reports a multi-item transaction as one item).
+ * Read and write units are reported per accepted contact, by table, with the price of a
+ * million contacts. Over the ranges, DynamoDB Local's CPU, the workers' and each core's
+ * busy share tell which side is the bottleneck.
  *
  * Fair and repeatable (bench/README.md, "Ingestion"): the emulators run in a process of
  * their own (bench/emulators-host.ts), DynamoDB Local's JVM on cores of its own
@@ -30,9 +32,11 @@
  *   npm run bench -- ingest-workers              (1,000,000 rows, 1, 2 and 4 workers)
  *   npx tsx bench/ingest.bench.ts [--rows 100000] [--workers 1,2,4] [--range-mb 4]
  *
- * Environment: BENCH_INGEST_HEAP_MB (V8 heap limit of the planner, workers and finisher,
- * default 128, 0 = V8's default), BENCH_INGEST_FLAGS (more node flags for them),
- * BENCH_INGEST_CPU_PROF=<dir> (a CPU profile of each worker), BENCH_WRU_USD /
+ * Environment: BENCH_WORKERS / BENCH_RANGE_MB (override --workers / --range-mb, e.g.
+ * `BENCH_WORKERS=1,4 npm run bench -- ingest-workers --rows 200000`), BENCH_WARM_UP_ROWS,
+ * BENCH_SHARED_CORES=1, BENCH_INGEST_HEAP_MB (V8 heap limit of the planner, workers and
+ * finisher, default 128, 0 = V8's default), BENCH_INGEST_FLAGS (more node flags for
+ * them), BENCH_INGEST_CPU_PROF=<dir> (a CPU profile of each worker), BENCH_WRU_USD /
  * BENCH_RRU_USD (prices per million units).
  */
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -100,7 +100,7 @@ export async function ingestRange(
   });
   const decisionsPart = objectWriter(objectKeys.rangePart(plan.listId, plan.run, range, 'json'), 'application/json');
   const rejectedPart = objectWriter(objectKeys.rangePart(plan.listId, plan.run, range, 'csv'), 'text/csv');
-  const evidence = new ImportEvidence(plan, range);
+  const evidence = new ImportEvidence(plan, range, part.firstLine);
   let contactsWritten = 0;
   let rowsDone = 0;
   try {
@@ -318,9 +318,10 @@ async function deleteSuppressed(
 
 /**
  * The range's `contact-imported` evidence (rules.md §8): one entry per block of
- * EVIDENCE_ROWS rows of the range, keyed `<listId>#<run>#<range>#<block>` once: the
- * blocks depend on row positions only, so a retry cuts them the same, and a block its
- * failed attempt appended is not appended again.
+ * EVIDENCE_ROWS rows of the range, keyed `<listId>#<run>#<range's first line>#<block>`
+ * once: the blocks depend on row positions only, so a retry of the same range cuts them
+ * the same, and a block its failed attempt appended is not appended again (a re-plan
+ * that cuts elsewhere may append some evidence twice: never none).
  */
 class ImportEvidence {
   private block = 0;
@@ -330,6 +331,7 @@ class ImportEvidence {
   constructor(
     private readonly plan: IngestionPlan,
     private readonly range: number,
+    private readonly firstLine: number,
   ) {}
 
   /** Adds a batch's contacts; `rowsBefore`: rows of the range before this batch. */
@@ -355,7 +357,9 @@ class ImportEvidence {
           subject: listSubject(listId),
           payload: { listId, run, range: this.range, block: this.block, contacts: this.contacts },
         },
-        onceKey: `import#${listId}#${run}#${this.range}#${this.block}`,
+        // the range by its first line, not its index: a re-plan of the same file may cut
+        // elsewhere (cuts follow the read's chunks), and then its blocks are new ones
+        onceKey: `import#${listId}#${run}#${this.firstLine}#${this.block}`,
       });
     }
     this.contacts = [];
