@@ -23,6 +23,7 @@ import {
   objectKeys,
   objectStream,
   objectWriter,
+  parsePlanKey,
   putObject,
 } from '#store/objects';
 
@@ -125,10 +126,10 @@ export async function finishIngestion(planKey: string, failure?: IngestFailure):
 
 /** The result of a run whose finish completed before (its plan deleted), from its list item; else undefined. */
 async function finishedBefore(planKey: string): Promise<IngestResult | undefined> {
-  const place = /^reports\/([^/]+)\/parts\/([^/]+)\/plan\.json$/.exec(planKey);
+  const place = parsePlanKey(planKey);
   if (!place) return undefined;
-  const item = await getList(place[1] as string);
-  if (!item || item.run !== place[2] || item.status !== 'accepted') return undefined;
+  const item = await getList(place.listId);
+  if (!item || item.run !== place.run || item.status !== 'accepted') return undefined;
   return {
     listId: item.listId,
     status: 'accepted',

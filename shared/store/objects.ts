@@ -37,6 +37,13 @@ export const objectKeys = {
     `${objectKeys.runParts(listId, run)}range-${String(range).padStart(5, '0')}.${kind}`,
 };
 
+/** The list and the run an ingestion plan's key names (the inverse of `objectKeys.plan`). */
+export function parsePlanKey(key: string): { listId: string; run: string } | undefined {
+  const prefix = bucketDefinition.prefixes.reports;
+  const match = /^([^/]+)\/parts\/([^/]+)\/plan\.json$/.exec(key.startsWith(prefix) ? key.slice(prefix.length) : '');
+  return match ? { listId: match[1] as string, run: match[2] as string } : undefined;
+}
+
 /** The folder of an `incoming/<listId>/manifest.json` key, and the list id it names. */
 export function parseManifestKey(key: string): { folder: string; listId: string } | undefined {
   const { prefix, suffix } = bucketDefinition.ingestTrigger;
