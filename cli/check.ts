@@ -62,8 +62,10 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   SOFTOPTIN_NOT_ANALOGOUS: 'produit non analogue à ceux achetés',
   B2B_UNRELATED: 'sans rapport avec la fonction du professionnel',
   SECTOR_BAN: 'rénovation énergétique : démarchage des particuliers interdit',
-  WINDOW: "hors plage d'envoi des SMS (reporté)",
+  WINDOW: "hors des plages d'envoi ou d'appel autorisées (reporté)",
   FREQ_CAP: 'plafond de fréquence atteint',
+  CAMPAIGN_PAUSED: 'campagne suspendue (taux de plaintes ou de rebonds trop élevé)',
+  CONTRACT_UNRELATED: 'appel sans rapport avec le contrat en cours',
 };
 
 /** A verdict that refuses the list (an accepted one cannot reach here). */

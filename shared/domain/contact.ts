@@ -28,6 +28,8 @@ export interface ListRow {
   last_purchase_at?: string;
   product_categories?: string;
   origin?: string;
+  /** rules.md §4 R7: `true`/`oui` when a contract with the advertiser is in progress (calls, basis `contract`) */
+  contract_active?: string;
   /** rules.md §4b: an export's opt-out or bounce status (a generic `status`/`statut`: every channel of the row) */
   status?: string;
   /** Brevo: the email (resp. SMS) is blacklisted: yes, true, 1, oui */
@@ -96,7 +98,7 @@ export interface Contact {
   suppressionKey: string;
   /** the address as given, for sending */
   email?: string;
-  /** E.164 mobile number */
+  /** E.164 number: a mobile when the contact has an `sms` basis; any number for `phone` (calls) */
   phone?: string;
   /** suppression key of the phone, when the contact has both an email and a phone */
   phoneKey?: string;
@@ -126,6 +128,8 @@ export interface Contact {
   /** ISO instant after which the contact may no longer be solicited (rules.md §5) */
   expiresAt: string;
   repermissionFlaggedAt?: string;
+  /** calls the sales team made within the call cap's window (rules.md §6b FREQ_CAP), ISO instants */
+  recentCalls?: string[];
   /** soft bounces within the counting window (rules.md §8), ISO instants */
   softBounces?: string[];
 }

@@ -7,10 +7,10 @@ import type { Campaign } from '../schemas/campaign.ts';
 import type { Settings } from '../schemas/settings.ts';
 import type { Contact } from './contact.ts';
 import { checkContent } from './content.ts';
-import { instantOf, wallClockOf } from './dates.ts';
 import { sameEntity } from './provenance.ts';
 import type { SendReason, SuppressionReason } from './reasons.ts';
 import { isExpired } from './retention.ts';
+import { callOptInStart, callWindow, openingsBetween, smsWindow, windowAt } from './windows.ts';
 
 /** Campaign-level reasons: those of rules.md §6, and the list-level code for a campaign sent in another advertiser's name. */
 export type CampaignReason = SendReason | 'ADVERTISER_MISMATCH';
@@ -82,7 +82,7 @@ export function judgeCampaign(campaign: Campaign, settings: Settings): CampaignJ
     // every body given carries the link; at least one body
     const bodies = [m.text, m.html].filter((b): b is string => b !== undefined && b.trim() !== '');
     if (bodies.length === 0 || !bodies.every((b) => UNSUBSCRIBE.test(b))) reasons.push('CONTENT_NO_OPTOUT');
-  } else {
+  } else if (campaign.channel === 'sms') {
     if (!identityIn(m.text)) reasons.push('CONTENT_NO_IDENTITY');
     if (!m.text || !STOP_MENTION.test(m.text)) reasons.push('CONTENT_NO_OPTOUT');
     if (!m.smsSender || !SHORT_CODE.test(m.smsSender.trim())) reasons.push('SMS_BAD_SENDER');
@@ -152,110 +152,63 @@ export function isAnalogous(
 }
 
 // ---------------------------------------------------------------------------------------
-// SMS window and French public holidays (rules.md §6 [C 28])
+// SMS window (rules.md §6 [C 28]); the calendar itself lives in windows.ts
 
-/** Easter Sunday of a year (anonymous Gregorian algorithm), as [month 1–12, day]. */
-export function easterSunday(year: number): [number, number] {
-  const a = year % 19;
-  const b = Math.floor(year / 100);
-  const c = year % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31);
-  const day = ((h + l - 7 * m + 114) % 31) + 1;
-  return [month, day];
-}
+export { easterSunday, frenchPublicHolidays, isFrenchPublicHoliday } from './windows.ts';
 
-const holidayCache = new Map<number, Set<string>>();
-
-/** French public holidays of a year (national list; Alsace-Moselle's extra days are not included), as `MM-DD`. */
-export function frenchPublicHolidays(year: number): Set<string> {
-  let set = holidayCache.get(year);
-  if (!set) {
-    const [em, ed] = easterSunday(year);
-    const easter = Date.UTC(year, em - 1, ed);
-    const shifted = (days: number) => {
-      const d = new Date(easter + days * 86_400_000);
-      return `${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
-    };
-    set = new Set([
-      '01-01',
-      shifted(1), // Easter Monday
-      '05-01',
-      '05-08',
-      shifted(39), // Ascension
-      shifted(50), // Whit Monday
-      '07-14',
-      '08-15',
-      '11-01',
-      '11-11',
-      '12-25',
-    ]);
-    holidayCache.set(year, set);
-  }
-  return set;
-}
-
-export function isFrenchPublicHoliday(year: number, month: number, day: number): boolean {
-  return frenchPublicHolidays(year).has(`${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`);
-}
-
-const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
-/**
- * Whether an SMS may go out at `now`, and if not, when the window next opens (ISO), per
- * settings.smsWindow: allowed weekdays, hours in the window's time zone, no public holiday.
- */
+/** Whether an SMS may go out at `now`, and if not, when the window next opens (ISO). */
 export function smsWindowAt(now: Date, settings: Settings): { open: true } | { open: false; notBefore?: string } {
-  const w = settings.smsWindow;
-  const from = minutesOf(w.from);
-  const to = minutesOf(w.to);
-  const local = wallClockOf(now, w.timeZone);
-  const dayAllowed = (y: number, m: number, d: number, weekday: number) =>
-    w.days.includes(weekday) && !(w.skipPublicHolidays && isFrenchPublicHoliday(y, m, d));
-  const minuteNow = local.hour * 60 + local.minute;
-  if (dayAllowed(local.year, local.month, local.day, local.weekday) && minuteNow >= from && minuteNow < to) {
-    return { open: true };
-  }
-  for (let i = 0; i <= 31; i++) {
-    const d = new Date(Date.UTC(local.year, local.month - 1, local.day + i));
-    const y = d.getUTCFullYear();
-    const m = d.getUTCMonth() + 1;
-    const day = d.getUTCDate();
-    const weekday = d.getUTCDay() === 0 ? 7 : d.getUTCDay();
-    if (!dayAllowed(y, m, day, weekday)) continue;
-    if (i === 0 && minuteNow >= from) continue;
-    const opening = instantOf(y, m, day, Math.floor(from / 60), from % 60, 0, 0, w.timeZone);
-    return { open: false, notBefore: opening.toISOString() };
-  }
-  return { open: false };
+  return windowAt(now, smsWindow(settings), settings.publicHolidays);
 }
 
 // ---------------------------------------------------------------------------------------
 // Contact-level checks
 
+/** What the gate needs besides the contact and the campaign. */
+export interface GateContext {
+  now: Date;
+  settings: Settings;
+  /** the opposition store's entry for any of the contact's keys */
+  suppression?: SuppressionReason;
+  /** messages sent within the frequency cap's window (email, sms) */
+  sentInCapWindow?: number;
+  firstMessage?: boolean;
+  /** the campaign is paused by its complaint or bounce breaker (rules.md §6) */
+  paused?: boolean;
+}
+
 /**
- * Contact-level checks of rules.md §6 (and §7's source notice). Every skip reason that
- * applies is reported; a contact with none is sent, or deferred to the next SMS window.
+ * rules.md §6b [L 35]: a consumer's calls within the cap's window, and when the cap
+ * lifts (the instant the oldest call that keeps it reached leaves the window).
  */
-export function gateContact(
-  contact: Contact,
-  campaign: Campaign,
-  ctx: {
-    now: Date;
-    settings: Settings;
-    suppression?: SuppressionReason;
-    sentInCapWindow?: number;
-    firstMessage?: boolean;
-  },
-): ContactGate {
+export function callCap(
+  contact: Pick<Contact, 'recentCalls'>,
+  now: Date,
+  settings: Settings,
+): { calls: number; liftsAt?: Date } {
+  const span = settings.calls.perDays * 86_400_000;
+  const since = now.getTime() - span;
+  const inWindow = (contact.recentCalls ?? [])
+    .map((at) => Date.parse(at))
+    .filter((t) => t > since && t <= now.getTime())
+    .sort((a, b) => a - b);
+  const over = inWindow.length - settings.calls.maxCalls;
+  if (over < 0) return { calls: inWindow.length };
+  return { calls: inWindow.length, liftsAt: new Date((inWindow[over] as number) + span) };
+}
+
+/** The basis-level reasons of a channel the contact may lack (rules.md §6): no basis, or consent for another channel. */
+function noBasisReason(contact: Contact, channel: Campaign['channel']): SendReason {
+  const others = (['email', 'sms', 'phone'] as const).filter((c) => c !== channel);
+  return others.some((c) => contact.bases[c] === 'consent') ? 'CONSENT_WRONG_CHANNEL' : 'NO_CONSENT';
+}
+
+/**
+ * Contact-level checks of rules.md §6 (and §7's source notice, §6b for calls). Every
+ * skip reason that applies is reported; a contact with none is sent, or deferred to the
+ * next window (SMS, calls), the call cap's end, or the breaker's resumption.
+ */
+export function gateContact(contact: Contact, campaign: Campaign, ctx: GateContext): ContactGate {
   const { settings } = ctx;
   const channel = campaign.channel;
   const reasons: SendReason[] = [];
@@ -266,8 +219,7 @@ export function gateContact(
   const basis = contact.bases[channel];
   const address = channel === 'email' ? contact.email : contact.phone;
   if (!basis || !address) {
-    const other = channel === 'email' ? contact.bases.sms : contact.bases.email;
-    reasons.push(other === 'consent' ? 'CONSENT_WRONG_CHANNEL' : 'NO_CONSENT');
+    reasons.push(noBasisReason(contact, channel));
   } else if (basis === 'consent') {
     const c = contact.consent;
     // rules.md §6 [P 15]: consent collected by someone else for its partners covers the
@@ -285,6 +237,9 @@ export function gateContact(
     if (!isAnalogous(campaign.productCategory, contact.productCategories, settings)) {
       reasons.push('SOFTOPTIN_NOT_ANALOGOUS');
     }
+  } else if (basis === 'contract' && !campaign.relatedToContract) {
+    // rules.md §6b [L 34]: the contract exception covers calls about that contract only
+    reasons.push('CONTRACT_UNRELATED');
   }
 
   // rules.md §6 [L 4, 6]: a named professional only about their job; a campaign without job functions reaches none
@@ -293,10 +248,15 @@ export function gateContact(
     if (functions.length === 0 || !jobTitleMatches(contact.jobTitle, functions, settings))
       reasons.push('B2B_UNRELATED');
   }
-  // rules.md §6 [L 13]: energy renovation and housing adaptation may not solicit consumers electronically
-  if (contact.kind === 'consumer' && campaign.energyRenovation && !campaign.contractInProgress) {
-    reasons.push('SECTOR_BAN');
+  if (contact.kind === 'consumer' && campaign.energyRenovation) {
+    // rules.md §6 [L 13]: no electronic solicitation of consumers about energy renovation
+    // or housing adaptation without a contract in progress; §6b [L 36]: no call unless
+    // the call's basis is the contract itself
+    const contractLifts = channel === 'phone' ? basis === 'contract' : campaign.contractInProgress;
+    if (!contractLifts) reasons.push('SECTOR_BAN');
   }
+  if (channel === 'phone') return gateCall(contact, ctx, reasons);
+
   if (settings.frequencyCap && (ctx.sentInCapWindow ?? 0) >= settings.frequencyCap.maxMessages)
     reasons.push('FREQ_CAP');
   // rules.md §7: the first message to a contact not yet informed names the source
@@ -304,6 +264,8 @@ export function gateContact(
     reasons.push(r);
   }
   if (reasons.length > 0) return { status: 'skip', reasons };
+  // rules.md §6: deferred until an operator resumes the campaign
+  if (ctx.paused) return { status: 'defer', reasons: ['CAMPAIGN_PAUSED'] };
 
   if (channel === 'sms') {
     const window = smsWindowAt(ctx.now, settings);
@@ -314,4 +276,66 @@ export function gateContact(
     }
   }
   return { status: 'send', reasons: [] };
+}
+
+/**
+ * rules.md §6b: the part of a call's judgement that only defers: the opt-in's start
+ * (§9), the cap of calls in 30 days, the call window. A skip reason found before
+ * decides over them.
+ */
+function gateCall(contact: Contact, ctx: GateContext, reasons: SendReason[]): ContactGate {
+  if (reasons.length > 0) return { status: 'skip', reasons };
+  const timing = callTiming(contact, ctx.now, ctx.settings);
+  if (timing.reasons.length === 0) return { status: 'send', reasons: [] };
+  const gate: ContactGate = { status: 'defer', reasons: timing.reasons };
+  if (timing.notBefore) gate.notBefore = timing.notBefore.toISOString();
+  return gate;
+}
+
+/** How far ahead a next opening is looked for. */
+const CALL_HORIZON_DAYS = 62;
+
+/**
+ * rules.md §6b, §9: when the contact may next be called, from `now` on: the reasons that
+ * hold the call back now (`FREQ_CAP`, `WINDOW`), and the first instant it may be made.
+ */
+export function callTiming(
+  contact: Pick<Contact, 'kind' | 'recentCalls'>,
+  now: Date,
+  settings: Settings,
+): { reasons: SendReason[]; notBefore?: Date; earliest: Date } {
+  const reasons: SendReason[] = [];
+  let earliest = now.getTime();
+  if (contact.kind === 'consumer') {
+    // rules.md §9: before the opt-in came into force, calls to consumers are out of scope
+    const optIn = callOptInStart(settings).getTime();
+    if (earliest < optIn) {
+      earliest = optIn;
+      reasons.push('WINDOW');
+    }
+    const cap = callCap(contact, now, settings);
+    if (cap.liftsAt) {
+      reasons.unshift('FREQ_CAP');
+      earliest = Math.max(earliest, cap.liftsAt.getTime());
+    }
+  }
+  const window = callWindow(contact.kind, settings);
+  if (window) {
+    const from = new Date(earliest);
+    const next = openingsBetween(
+      from,
+      new Date(earliest + CALL_HORIZON_DAYS * 86_400_000),
+      window,
+      settings.publicHolidays,
+    )[0];
+    if (!next) {
+      if (!reasons.includes('WINDOW')) reasons.push('WINDOW');
+      return { reasons, earliest: from };
+    }
+    if (next.from.getTime() > now.getTime() && !reasons.includes('WINDOW') && next.from.getTime() > earliest)
+      reasons.push('WINDOW');
+    earliest = next.from.getTime();
+  }
+  if (reasons.length === 0) return { reasons, earliest: new Date(earliest) };
+  return { reasons, notBefore: new Date(earliest), earliest: new Date(earliest) };
 }

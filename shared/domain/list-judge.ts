@@ -48,7 +48,7 @@ export interface ListJudgeOptions {
 export interface ExportedOpposition {
   suppressionKey: string;
   reason: SuppressionReason;
-  /** the channel whose key it is: `email`, or `sms` for a number (which also covers calls) */
+  /** the channel whose key it is: `email`, or `sms` for a number (one key per number: it covers calls too, rules.md §8) */
   channel: 'email' | 'sms';
 }
 
@@ -327,7 +327,8 @@ export class ListJudge {
     const m = this.manifest;
     const row = prepared.row;
     const emailOk = prepared.email?.ok ? prepared.email : undefined;
-    const smsBasis = a.bases.sms !== undefined && prepared.phone?.ok === true;
+    // the number is kept when it serves a channel (sms, or calls: any number that parses)
+    const numberBasis = (a.bases.sms !== undefined || a.bases.phone !== undefined) && prepared.phone?.ok === true;
     const contact: Contact = {
       suppressionKey: (prepared.emailKey ?? prepared.phoneKey) as string,
       kind: a.kind,
@@ -343,7 +344,7 @@ export class ListJudge {
       expiresAt: outcome.decision.expiresAt as string,
     };
     if (emailOk) contact.email = emailOk.given;
-    if (smsBasis && prepared.phone?.ok) {
+    if (numberBasis && prepared.phone?.ok) {
       contact.phone = prepared.phone.e164;
       if (emailOk) contact.phoneKey = prepared.phoneKey;
     }

@@ -53,17 +53,20 @@ export const SEND_REASONS = [
   'SECTOR_BAN',
   'WINDOW',
   'FREQ_CAP',
+  'CAMPAIGN_PAUSED',
+  'CONTRACT_UNRELATED',
 ] as const;
 export type SendReason = (typeof SEND_REASONS)[number];
 
 /** Legal bases of accepted rows (rules.md §1, §10). */
-export const BASES = ['consent', 'soft-opt-in', 'b2b-interest', 'legal-person'] as const;
+export const BASES = ['consent', 'soft-opt-in', 'b2b-interest', 'legal-person', 'contract'] as const;
 export type Basis = (typeof BASES)[number];
 
 export const RECIPIENT_KINDS = ['consumer', 'professional', 'generic'] as const;
 export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
 
-export const CHANNELS = ['email', 'sms'] as const;
+/** rules.md §1: `phone` is live calls by the sales team (a call sheet, §6b), not automated calls */
+export const CHANNELS = ['email', 'sms', 'phone'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** What a suppression entry records (rules.md §8): a person's "no", or an address that bounces. */

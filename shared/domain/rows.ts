@@ -50,6 +50,8 @@ export interface RowContext {
   softOptIn: { otherEntity: boolean; noOptOutAtCollection: boolean };
   /** professionals: informed and able to object at collection */
   professionalsInformed: boolean;
+  /** rules.md §4 R7: `contract_active` counts (own customers of the advertiser itself) */
+  contractRoute: boolean;
 }
 
 const VALID_MECHANISMS = new Set(['unticked-checkbox', 'double-opt-in']);
@@ -101,6 +103,9 @@ export function rowContext(manifest: Manifest, settings: Settings, now: Date): R
       noOptOutAtCollection: !manifest.notice.optOutOfferedAtCollection,
     },
     professionalsInformed: manifest.notice.informedAtCollection && manifest.notice.optOutOfferedAtCollection,
+    contractRoute:
+      manifest.source.kind === 'own-customers' &&
+      (manifest.source.customerOf === undefined || sameEntity(manifest.source.customerOf, settings.advertiser)),
   };
 }
 
@@ -136,7 +141,21 @@ export interface RowOutcome {
   };
 }
 
-const CHANNEL_WORDS: Record<string, Channel> = { email: 'email', mail: 'email', 'e-mail': 'email', sms: 'sms' };
+const CHANNEL_WORDS: Record<string, Channel> = {
+  email: 'email',
+  mail: 'email',
+  'e-mail': 'email',
+  courriel: 'email',
+  sms: 'sms',
+  phone: 'phone',
+  telephone: 'phone',
+  téléphone: 'phone',
+  tel: 'phone',
+  call: 'phone',
+  calls: 'phone',
+  appel: 'phone',
+  appels: 'phone',
+};
 
 const consentChannelsCache = new Map<string, readonly Channel[] | undefined>();
 
@@ -241,6 +260,9 @@ export function exportedOptOuts(row: ListRow): ExportedOptOuts | undefined {
   return email || phone ? { email, phone } : undefined;
 }
 
+/** A yes/no cell that says yes (`contract_active`, the export flags of rules.md §4b). */
+const isYes = (value: string | undefined): boolean => value !== undefined && FLAG_YES.has(foldValue(value));
+
 function malformed(line: number): RowOutcome {
   return { decision: { line, status: 'rejected', reasons: ['ROW_MALFORMED'] } };
 }
@@ -338,38 +360,41 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
 
   // The row's channels: the manifest's channels the row has a value for (in the
   // manifest's order, which is the order of `bases`). Per channel, why it was refused.
-  let emailOn = false;
-  let smsOn = false;
-  let emailReasons: RowReason[] | undefined;
-  let smsReasons: RowReason[] | undefined;
+  const on: Record<Channel, boolean> = { email: false, sms: false, phone: false };
+  const refusedWhy: Partial<Record<Channel, RowReason[]>> = {};
   for (const channel of ctx.channels) {
     if (channel === 'email') {
-      if (facts.email?.ok) emailOn = true;
+      if (facts.email?.ok) on.email = true;
     } else if (facts.phone) {
-      // rules.md §2: a number that does not parse or is not a mobile is invalid for sms
-      if (!facts.phone.ok || !facts.phone.mobile) smsReasons = ['ADDRESS_INVALID'];
-      else if (facts.phoneDuplicate) smsReasons = ['DUPLICATE'];
-      else smsOn = true;
+      // rules.md §2: a number that does not parse is invalid for sms and calls; sms needs a mobile
+      if (!facts.phone.ok || (channel === 'sms' && !facts.phone.mobile)) refusedWhy[channel] = ['ADDRESS_INVALID'];
+      else if (facts.phoneDuplicate) refusedWhy[channel] = ['DUPLICATE'];
+      else on[channel] = true;
     }
   }
-  if (!emailOn && !smsOn) {
+  if (!on.email && !on.sms && !on.phone) {
     // no address for any of the list's channels
-    return rejected(line, smsReasons ? addAll(undefined, smsReasons) : ['ROW_MALFORMED'], kind);
+    const why = addAll(addAll(undefined, refusedWhy.sms ?? []), refusedWhy.phone ?? []);
+    return rejected(line, why.length > 0 ? why : ['ROW_MALFORMED'], kind);
   }
   // R3, rules.md §4b: a channel whose key the export says is opposed (or bounced) is
-  // closed; the row is refused only when no channel is left
+  // closed; the row is refused only when no channel is left. A number's key covers sms
+  // and calls alike.
   const exported = exportedOptOuts(row);
   let exportedRowReason: SuppressionReason | undefined;
   if (exported) {
-    if (exported.email && emailOn) {
-      emailOn = false;
-      emailReasons = [exported.email];
+    if (exported.email && on.email) {
+      on.email = false;
+      refusedWhy.email = [exported.email];
     }
-    if (exported.phone && smsOn) {
-      smsOn = false;
-      smsReasons = [exported.phone];
+    if (exported.phone) {
+      for (const ch of ['sms', 'phone'] as const) {
+        if (!on[ch]) continue;
+        on[ch] = false;
+        refusedWhy[ch] = [exported.phone];
+      }
     }
-    if (!emailOn && !smsOn) {
+    if (!on.email && !on.sms && !on.phone) {
       exportedRowReason = exported.email === 'OPPOSED' || exported.phone === 'OPPOSED' ? 'OPPOSED' : 'BOUNCED';
     }
   }
@@ -406,6 +431,7 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
   let informAtFirstMessage = false;
   let consentAt: number | undefined;
   let customerExpiry: number | undefined;
+  let contractExpiry: number | undefined;
   if (kind === 'generic' || kind === 'professional') {
     let basis: Basis | undefined;
     if (kind === 'generic') basis = 'legal-person';
@@ -417,10 +443,12 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
     } else reasons = withReason(reasons, 'B2B_NOT_INFORMED');
     if (basis) {
       for (const ch of ctx.channels) {
-        if (!(ch === 'email' ? emailOn : smsOn)) continue;
+        if (!on[ch]) continue;
         // rules.md §4 R7 [D: strictest]: a mobile on a generic row belongs to an unknown
-        // person, never to the legal person: no sms basis
-        if (kind === 'generic' && ch === 'sms') smsReasons = ['NO_CONSENT'];
+        // person, never to the legal person: no sms and no call basis (a landline is the
+        // company's switchboard)
+        if (kind === 'generic' && (ch === 'sms' || (ch === 'phone' && facts.phone?.ok && facts.phone.mobile)))
+          refusedWhy[ch] = ['NO_CONSENT'];
         else bases[ch] = basis;
       }
     }
@@ -453,14 +481,15 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
     }
     let refused: RowReason[] | undefined;
     for (const ch of ctx.channels) {
-      if (!(ch === 'email' ? emailOn : smsOn)) continue;
+      if (!on[ch]) continue;
       let why: RowReason[] | undefined;
       let basis: Basis | undefined;
       // 1. consent route
       if (ctx.consent.declared) {
         if (ctx.consent.invalidMechanism) why = ['CONSENT_INVALID'];
         else if (!ctx.consent.proofFields || !consentAtOk) why = ['CONSENT_NO_PROOF'];
-        // an unreadable consent_channels cell proves no channel
+        // an unreadable consent_channels cell proves no channel; consent to email or sms is
+        // not consent to calls (rules.md §4 R7, L223-1)
         if (!consentChannels?.includes(ch)) why = withReason(why, 'CONSENT_WRONG_CHANNEL');
         if (ctx.thirdParty) {
           if (!ctx.consent.partnerNamed) why = withReason(why, 'PARTNER_NOT_NAMED');
@@ -470,8 +499,17 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
         if (why === undefined && customerRoute && prospectExpired) why = ['RET_EXPIRED'];
         if (why === undefined) basis = 'consent';
       }
-      // 2. soft-opt-in route, own customers only
-      if (!basis && ctx.ownCustomers) {
+      if (ch === 'phone') {
+        // 2'. calls: never soft opt-in; a contract in progress with the advertiser, on its
+        // own customers' list (rules.md §4 R7, L223-1). The relationship lasted at least
+        // until the list was exported: its clock is the later of the two.
+        if (!basis && ctx.contractRoute && isYes(row.contract_active)) {
+          contractExpiry = Math.max(prospectExpiry, customerExpiry ?? prospectExpiry);
+          if (contractExpiry > now) basis = 'contract';
+          else why = ['RET_EXPIRED'];
+        }
+      } else if (!basis && ctx.ownCustomers) {
+        // 2. soft-opt-in route, own customers only
         let soft: RowReason[] | undefined;
         if (!purchaseCell) soft = ['SOFTOPTIN_NO_SALE'];
         if (ctx.softOptIn.otherEntity) soft = withReason(soft, 'SOFTOPTIN_OTHER_ENTITY');
@@ -485,36 +523,41 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
       if (!basis && why === undefined) why = ['NO_CONSENT'];
       if (basis) bases[ch] = basis;
       else if (why !== undefined) {
-        if (ch === 'email') emailReasons = why;
-        else smsReasons = why;
+        refusedWhy[ch] = why;
         refused = addAll(refused, why);
       }
     }
-    if (bases.email === undefined && bases.sms === undefined) {
+    if (bases.email === undefined && bases.sms === undefined && bases.phone === undefined) {
       if (refused) reasons = addAll(reasons, refused);
-    } else if (bases.email === 'consent' || bases.sms === 'consent') consentAt = consentCell;
+    } else if (bases.email === 'consent' || bases.sms === 'consent' || bases.phone === 'consent')
+      consentAt = consentCell;
   }
 
-  const hasBasis = bases.email !== undefined || bases.sms !== undefined;
+  const hasBasis = bases.email !== undefined || bases.sms !== undefined || bases.phone !== undefined;
   if (reasons !== undefined || !hasBasis) return rejected(line, reasons ?? ['NO_CONSENT'], kind);
 
   // The contact's expiry: the earliest clock among its bases (rules.md §0: strictest).
-  let expiresAt = prospectExpiry;
-  const softEmail = bases.email === 'soft-opt-in';
-  const softSms = bases.sms === 'soft-opt-in';
-  if (customerExpiry !== undefined && (softEmail || softSms)) {
-    const onlySoftOptIn = (softEmail || bases.email === undefined) && (softSms || bases.sms === undefined);
-    expiresAt = onlySoftOptIn || customerExpiry < prospectExpiry ? customerExpiry : prospectExpiry;
+  let expiresAt = Number.POSITIVE_INFINITY;
+  for (const ch of ctx.channels) {
+    const basis = bases[ch];
+    if (basis === undefined) continue;
+    const clock =
+      basis === 'soft-opt-in'
+        ? (customerExpiry as number)
+        : basis === 'contract'
+          ? (contractExpiry as number)
+          : prospectExpiry;
+    if (clock < expiresAt) expiresAt = clock;
   }
 
   const decision: RowDecision = { line, status: 'accepted', kind, bases, expiresAt: isoOf(expiresAt) };
   let rejectedChannels: Partial<Record<Channel, RowReason[]>> | undefined;
-  if (emailReasons && bases.email === undefined) {
-    rejectedChannels = { email: emailReasons };
-  }
-  if (smsReasons && bases.sms === undefined) {
-    rejectedChannels ??= {};
-    rejectedChannels.sms = smsReasons;
+  for (const ch of ctx.channels) {
+    const why = refusedWhy[ch];
+    if (why && bases[ch] === undefined) {
+      rejectedChannels ??= {};
+      rejectedChannels[ch] = why;
+    }
   }
   if (rejectedChannels) decision.rejectedChannels = rejectedChannels;
   if (informAtFirstMessage) decision.informAtFirstMessage = true;

@@ -83,10 +83,12 @@ export class CampaignInvalid extends Error {
  * Validates a campaign (design.md §3.3). What the gate judges (identity, opt-out, sender,
  * purpose) is left to the gate; this only refuses what cannot be sent at all.
  */
-export function parseCampaign(raw: unknown): Campaign {
+export function parseCampaign(raw: unknown): Campaign & { channel: 'email' | 'sms' } {
   const parsed = parseWith(campaignSchema, raw, 'campaign');
   if (!parsed.ok) throw new CampaignInvalid(parsed.error);
   const campaign = parsed.value;
+  if (!isMessageCampaign(campaign))
+    throw new CampaignInvalid('campaign: channel: a phone campaign makes a call sheet (hygiene calls), not messages');
   if (campaign.channel === 'email') {
     if (!campaign.message.from?.trim()) throw new CampaignInvalid('campaign: message.from: required for an email');
     if (!campaign.message.subject?.trim())
@@ -94,6 +96,10 @@ export function parseCampaign(raw: unknown): Campaign {
   }
   return campaign;
 }
+
+/** An email or SMS campaign: messages, not a call sheet. */
+export const isMessageCampaign = (campaign: Campaign): campaign is Campaign & { channel: 'email' | 'sms' } =>
+  campaign.channel !== 'phone';
 
 /** SHA-256 of the campaign as validated: names the version the gate judged. */
 export function campaignSha256(campaign: Campaign): string {

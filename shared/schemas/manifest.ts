@@ -4,6 +4,7 @@
  * judged in shared/domain/provenance.ts.
  */
 import { z } from 'zod';
+import { CHANNELS } from '../domain/reasons.ts';
 
 /** `YYYY-MM-DD` or a full ISO date-time. */
 const isoDate = z
@@ -52,7 +53,7 @@ export const manifestSchema = z.object({
   advertiser: z.string().min(1),
   purpose: z.enum(PURPOSES),
   audience: z.enum(AUDIENCES),
-  channels: z.array(z.enum(['email', 'sms'])).min(1),
+  channels: z.array(z.enum(CHANNELS)).min(1),
   collected: z.object({ from: isoDate, to: isoDate }),
   source: z.object({
     kind: z.enum(SOURCE_KINDS),
@@ -73,7 +74,7 @@ export const manifestSchema = z.object({
       scope: z.enum(CONSENT_SCOPES).default('advertiser'),
       namedPartners: z.array(z.string()).default([]),
       /** channels the consent covers; default: the manifest's channels */
-      channels: z.array(z.enum(['email', 'sms'])).optional(),
+      channels: z.array(z.enum(CHANNELS)).optional(),
     })
     .optional(),
   notice: z

@@ -79,6 +79,47 @@ export const settingsSchema = z.object({
       timeZone: 'Europe/Paris',
       skipPublicHolidays: true,
     }),
+  /**
+   * rules.md §6b: public holidays, for calls and the SMS window alike. The national list
+   * is built in; Alsace-Moselle adds Good Friday and 26 December; `extra` adds days as
+   * `MM-DD` (every year) or `YYYY-MM-DD`.
+   */
+  publicHolidays: z
+    .object({
+      alsaceMoselle: z.boolean().default(false),
+      extra: z.array(z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/, 'expected MM-DD or YYYY-MM-DD')).default([]),
+    })
+    .prefault({}),
+  /** rules.md §6b: calls (the `phone` channel, a call sheet) */
+  calls: z
+    .object({
+      /** consumers [L 35]: ISO weekdays (1 = Monday) and hour ranges (a range's end is not callable) */
+      consumerDays: z.array(z.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]),
+      consumerHours: z.array(z.object({ from: hhmm, to: hhmm })).default([
+        { from: '10:00', to: '13:00' },
+        { from: '14:00', to: '20:00' },
+      ]),
+      /** professionals have no legal window; a window here adds one (default none) */
+      professionalWindow: z
+        .object({
+          days: z.array(z.number().int().min(1).max(7)),
+          hours: z.array(z.object({ from: hhmm, to: hhmm })),
+        })
+        .nullable()
+        .default(null),
+      timeZone: z.string().default('Europe/Paris'),
+      /** [L 35]: at most this many calls to a consumer in `perDays` days */
+      maxCalls: z.number().int().min(1).default(4),
+      perDays: z.number().int().min(1).default(30),
+      /** rules.md §4 R7, §9 [L 34]: the consumer opt-in for calls, in force from this day (Paris); before it, consumers are deferred */
+      consumerOptInFrom: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/)
+        .default('2026-08-11'),
+      /** days a call sheet looks ahead when `--days` is not given */
+      sheetDays: z.number().int().min(1).max(31).default(5),
+    })
+    .prefault({}),
   /** rules.md §4 R5 [C]: reject named addresses learnt from a reply to a generic mailbox */
   rejectGenericReply: z.boolean().default(true),
   /** rules.md §6: frequency cap, off by default */

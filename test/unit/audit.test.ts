@@ -1326,10 +1326,13 @@ describe('audit: row decisions of hygiene check against rules.md §2, §4, §5',
     },
   );
 
-  // rules.md §2: "domain has no dot / bad IDN" is invalid; nothing says a non-ASCII local
-  // part is. SMTPUTF8 mailboxes exist but SES cannot send to them: unsettled.
-  it.fails('AMBIGUOUS §2 step 1: élodie@exemple.fr (non-ASCII local part) is refused as ADDRESS_INVALID', () => {
-    expect(decisionOf('classify', classifyLine('élodie@exemple.fr'))).toMatchObject({ status: 'accepted' });
+  // rules.md §2 step 1 (rulebook v2): a non-ASCII local part is invalid (SMTPUTF8 is not
+  // delivered everywhere).
+  it('§2 step 1: élodie@exemple.fr (non-ASCII local part) is refused as ADDRESS_INVALID', () => {
+    expect(decisionOf('classify', classifyLine('élodie@exemple.fr'))).toMatchObject({
+      status: 'rejected',
+      reasons: ['ADDRESS_INVALID'],
+    });
   });
 
   // rules.md §0.1 and §3: an event "run by someone else" is third-party. The manifest says

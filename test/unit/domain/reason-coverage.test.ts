@@ -114,6 +114,8 @@ describe('reason coverage (rules.md §10)', () => {
     );
     gate(contact(), {}, { settings: settings({ frequencyCap: { maxMessages: 1, perDays: 7 } }), sentInCapWindow: 1 });
     gate(contact({ informAtFirstMessage: true, collector: undefined }));
+    gate(contact(), {}, { paused: true });
+    gate(contact({ phone: '+33612345678', bases: { phone: 'contract' } }), { channel: 'phone' });
     expect([...SEND_REASONS].filter((r) => !produced.has(r))).toEqual([]);
   });
 });
