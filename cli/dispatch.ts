@@ -16,6 +16,8 @@ commands:
   up                                        start the local stack (emulators + functions)
   ingest <manifest.json>                    upload a list and wait for its report
   send <campaign.json>                      run a campaign through the gate and SES
+  calls <campaign.json> [--from --days]     a phone campaign's call sheet
+  calls record <campaignId>.csv             take the calls' outcomes back (refusals oppose)
   purge                                     run the retention purge now
   dsr export|erase <address>                data subject access / erasure
   ledger verify | digest                    recompute the evidence chain / write a digest now

@@ -33,4 +33,5 @@ const commands: Record<string, () => Promise<Command>> = {
   purge: async () => (await import('./purge.ts')).run,
   dsr: async () => (await import('./dsr.ts')).run,
   send: async () => (await import('./send.ts')).run,
+  calls: async () => (await import('./calls.ts')).run,
 };

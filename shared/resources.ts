@@ -141,7 +141,8 @@ export interface LifecycleRule {
 
 /**
  * The bucket: lists arrive under `incoming/`, reports leave under `reports/`, campaigns
- * under `campaigns/`, ledger digests under `ledger-digests/` (Object Lock in AWS). An
+ * under `campaigns/` (a `phone` campaign makes a call sheet under `reports/calls/`), the
+ * calls' outcomes come back under `outcomes/<campaignId>.csv`, ledger digests under `ledger-digests/` (Object Lock in AWS). An
  * ingestion's plan and its workers' partial reports live under `reports/<listId>/parts/`
  * until the report is assembled.
  * Raw uploads and per-row reports hold personal data: 30 days (rules.md §5).
@@ -153,13 +154,17 @@ export const bucketDefinition = {
     incoming: 'incoming/',
     reports: 'reports/',
     campaigns: 'campaigns/',
+    outcomes: 'outcomes/',
     ledgerDigests: 'ledger-digests/',
   },
   /** the object whose creation starts an ingestion: the manifest is the commit marker */
   ingestTrigger: { prefix: 'incoming/', suffix: 'manifest.json' },
   campaignTrigger: { prefix: 'campaigns/', suffix: '.json' },
+  /** the calls' outcomes of a phone campaign: `outcomes/<campaignId>.csv` (design.md §3.5) */
+  outcomesTrigger: { prefix: 'outcomes/', suffix: '.csv' },
   lifecycle: [
     { id: 'incoming-30-days', prefix: 'incoming/', expirationDays: 30 },
+    { id: 'outcomes-30-days', prefix: 'outcomes/', expirationDays: 30 },
     { id: 'reports-30-days', prefix: 'reports/', expirationDays: 30 },
   ] satisfies LifecycleRule[],
   ledgerDigestRetentionDays: 3650,

@@ -34,6 +34,7 @@ export type FunctionName =
   | 'sms-inbound'
   | 'send-campaign'
   | 'send-message'
+  | 'call-outcomes'
   | 'retention-purge'
   | 'ttl-receipts'
   | 'ledger-digest'

@@ -39,6 +39,8 @@ export class Sending extends Construct {
   readonly sendQueue: WorkQueue;
   readonly sendCampaign: HygieneFunction;
   readonly sendMessage: HygieneFunction;
+  readonly outcomesQueue: WorkQueue;
+  readonly callOutcomes: HygieneFunction;
 
   constructor(scope: Construct, id: string, platform: Platform, props: SendingProps) {
     super(scope, id);
@@ -62,9 +64,10 @@ export class Sending extends Construct {
     });
 
     // rules.md §6: the gate reads oppositions and expiry at send time, not at import.
+    // A phone campaign gets its call sheet (reports/calls/) from the same gate, rules.md §6b.
     this.sendCampaign = new HygieneFunction(this, 'SendCampaign', platform, {
       name: 'send-campaign',
-      description: 'judges a campaign and its audience, queues the allowed messages',
+      description: 'judges a campaign and its audience, queues the allowed messages or writes the call sheet',
       timeout: campaignTimeout,
       memorySize: 1024,
       settings,
@@ -115,6 +118,33 @@ export class Sending extends Construct {
         'The campaign names its SMS sender at run time; limited to origination identities of this account and region.',
       );
     }
+    // rules.md §6b: the calls' outcomes come back as outcomes/<campaignId>.csv
+    this.outcomesQueue = new WorkQueue(this, 'OutcomesFiles', {
+      monitoring: platform.monitoring,
+      purpose: 'call-outcomes (uploaded outcomes files)',
+      consumerTimeout: campaignTimeout,
+    });
+    platform.storage.bucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.SqsDestination(this.outcomesQueue.queue),
+      bucketDefinition.outcomesTrigger,
+    );
+    this.callOutcomes = new HygieneFunction(this, 'CallOutcomes', platform, {
+      name: 'call-outcomes',
+      description: 'records the outcomes of calls: refusals become oppositions, calls count for the cap',
+      timeout: campaignTimeout,
+    })
+      // a number's contacts: the one keyed by it, and those whose phoneKey it is (byPhoneKey)
+      .useTable(contactsTable, 'readWrite')
+      .useTable(suppressionsTable, 'suppress')
+      .useTable(ledgerTable, 'append')
+      .useSecret()
+      .useObjects(bucketDefinition.prefixes.outcomes, 'read')
+      .useObjects(bucketDefinition.prefixes.reports, 'write');
+    this.callOutcomes.fn.addEventSource(
+      new lambdaEvents.SqsEventSource(this.outcomesQueue.queue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+
     // The concurrency cap is the sending rate's lever: SES throttles beyond the account's quota.
     this.sendMessage.fn.addEventSource(
       new lambdaEvents.SqsEventSource(this.sendQueue.queue, {

@@ -18,7 +18,7 @@ import { provision } from './provision.ts';
 import { LocalQueue } from './queue.ts';
 import { startSesSimulator } from './ses-simulator.ts';
 import { startStreamPoller } from './stream-poller.ts';
-import { campaignRoute, ingestRoute, localContext, routeBucketEvents, sqsConsumer } from './wiring.ts';
+import { campaignRoute, ingestRoute, localContext, outcomesRoute, routeBucketEvents, sqsConsumer } from './wiring.ts';
 
 export interface LocalStackOptions {
   ports?: { dynamodb?: number; s3?: number; ses?: number; unsubscribe?: number };
@@ -148,6 +148,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { batchSize: 1, onDeadLetter: deadLetter('campaigns') },
   );
 
+  // S3 outcomes/<campaignId>.csv → call-outcomes (rules.md §6b), as in AWS
+  const callOutcomes = await import('../../functions/call-outcomes/handler.ts');
+  queues.outcomes = new LocalQueue('outcomes', sqsConsumer('call-outcomes', callOutcomes.handler), {
+    batchSize: 1,
+    onDeadLetter: deadLetter('outcomes'),
+  });
+
   // the contacts stream → ttl-receipts (DynamoDB Local itself never deletes expired items)
   const ttlReceipts = await import('../../functions/ttl-receipts/handler.ts');
   const streamPoller = startStreamPoller(names.env.CONTACTS_TABLE as string, (event) =>
@@ -159,6 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const unroute = routeBucketEvents(emulators.s3, [
     { ...ingestRoute, queue: queues.ingest as LocalQueue },
     { ...campaignRoute, queue: queues.campaigns as LocalQueue },
+    { ...outcomesRoute, queue: queues.outcomes as LocalQueue },
   ]);
 
   const env = { ...emulators.env, ...names.env, HYGIENE_SECRETS_FILE: secretsFile };

@@ -92,3 +92,4 @@ export function routeBucketEvents(s3: S3rverLike, routes: BucketRoute[]): () => 
 
 export const ingestRoute = bucketDefinition.ingestTrigger;
 export const campaignRoute = bucketDefinition.campaignTrigger;
+export const outcomesRoute = bucketDefinition.outcomesTrigger;

@@ -1,11 +1,13 @@
 /**
  * S3 ObjectCreated for `campaigns/<campaignId>.json`, through SQS → the campaign is judged,
- * its audience gated and the allowed messages queued (shared/flows/send-campaign.ts).
+ * its audience gated and the allowed messages queued (shared/flows/send-campaign.ts); a
+ * `phone` campaign gets its call sheet instead (shared/flows/call-sheet.ts).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { createdObjects, sqsEventSchema } from '#schemas/s3-event';
+import { makeCallSheet } from '#shared/flows/call-sheet';
 import { CampaignInvalid, type Enqueue, sendCampaign } from '#shared/flows/send-campaign';
 import { logger } from '#shared/powertools';
 import { bucketDefinition } from '#shared/resources';
@@ -13,6 +15,9 @@ import { settingsFromEnv } from '#shared/settings';
 import { objectBytes } from '#store/objects';
 
 const { prefix, suffix } = bucketDefinition.campaignTrigger;
+
+const isPhoneCampaign = (raw: unknown): boolean =>
+  typeof raw === 'object' && raw !== null && (raw as { channel?: unknown }).channel === 'phone';
 
 /** Runs the campaigns an S3 notification names; `enqueue` defaults to the send queue (SEND_QUEUE_URL). */
 export async function runCampaigns(body: unknown, enqueue?: Enqueue): Promise<void> {
@@ -30,6 +35,12 @@ export async function runCampaigns(body: unknown, enqueue?: Enqueue): Promise<vo
       continue;
     }
     try {
+      if (isPhoneCampaign(raw)) {
+        // rules.md §6b: a phone campaign makes a call sheet (reports/calls/<campaignId>.json, .csv)
+        const sheet = await makeCallSheet(raw, { from: new Date(), settings: settingsFromEnv() });
+        logger.info('call sheet written', { campaignId: sheet.campaignId, status: sheet.status, counts: sheet.counts });
+        continue;
+      }
       const { report, reads } = await sendCampaign(raw, { now: new Date(), settings: settingsFromEnv(), enqueue });
       logger.info('campaign processed', {
         campaignId: report.campaignId,

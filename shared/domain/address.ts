@@ -227,6 +227,16 @@ export function normalisePhone(raw: string): NormalisedPhone {
 }
 
 /**
+ * A number as a French caller dials it (design.md §3.5 `national`): `06 12 34 56 78` for
+ * a French number, the international form (`+44 20 7946 0958`) for a foreign one.
+ */
+export function nationalForm(e164: string): string {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return e164;
+  return parsed.countryCallingCode === '33' ? parsed.formatNational() : parsed.formatInternational();
+}
+
+/**
  * Overseas departments share the French national plan (a `0` and nine digits) but not
  * the +33 country code: `0690 12 34 56` is +590 690 12 34 56 (Guadeloupe), not a
  * non-existent +33 6 90… — storing the latter would key an opposition from the real

@@ -349,3 +349,15 @@ export function latest(...dates: (Date | undefined)[]): Date | undefined {
   for (const d of dates) if (d && (!best || d.getTime() > best.getTime())) best = d;
   return best;
 }
+
+const WEEKDAYS_FR = ['', 'lun.', 'mar.', 'mer.', 'jeu.', 'ven.', 'sam.', 'dim.'];
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** An instant as people in France read it: `{ date: 'mar. 08/12/2026', time: '10:00' }`, Paris time. */
+export function formatParis(instant: Date): { date: string; time: string } {
+  const w = wallClockOf(instant, PARIS);
+  return {
+    date: `${WEEKDAYS_FR[w.weekday]} ${two(w.day)}/${two(w.month)}/${w.year}`,
+    time: `${two(w.hour)}:${two(w.minute)}`,
+  };
+}

@@ -192,6 +192,7 @@ async function importBatch(
 
   const decisions: RowDecision[] = [];
   const accepted: Contact[] = [];
+  const acceptedLines: number[] = [];
   const repairs: string[] = [];
   const oppositions: ExportedOpposition[] = [];
   records.forEach((record, i) => {
@@ -204,7 +205,10 @@ async function importBatch(
     const judged = judge.judgeRow(p, suppression);
     const { decision, contact } = judged;
     decisions.push(decision);
-    if (contact) accepted.push(contact);
+    if (contact) {
+      accepted.push(contact);
+      acceptedLines.push(decision.line);
+    }
     if (judged.oppositions) oppositions.push(...judged.oppositions);
     const key = contactKeyOf(p);
     // rules.md §0.3, §4 R3: the person said no (or the address is dead), to us or to the
@@ -222,7 +226,7 @@ async function importBatch(
 
   await addListMembers(
     plan.listId,
-    accepted.map((c) => c.suppressionKey),
+    accepted.map((c, i) => ({ suppressionKey: c.suppressionKey, line: acceptedLines[i] })),
   );
   const written = await inParallel(accepted, PUTS_IN_FLIGHT, (c) =>
     writeContact(stored.get(c.suppressionKey), c, settings),

@@ -17,12 +17,12 @@ import { parseWith } from '#schemas/parse';
 import type { SendQueueMessage } from '#schemas/send-message';
 import type { Settings } from '#schemas/settings';
 import { sqsClient } from '#store/client-sqs';
-import { allContacts, type ContactItem, getContacts } from '#store/contacts';
+import type { ContactItem } from '#store/contacts';
 import { backoff, chunk, inParallel } from '#store/dynamo-batch';
-import { listMemberPages } from '#store/list-members';
 import { objectKeys, putObject } from '#store/objects';
 import { putCampaignVersion, recordDeferred, type SendStatus, sendsOfCampaign } from '#store/sends';
 import { lookupSuppressions, type SuppressionEntry } from '#store/suppressions';
+import { audiencePages, readAhead } from './audience.ts';
 
 /** SQS's longest delivery delay: a deferral longer than this waits for a later run of the campaign. */
 export const MAX_DELAY_SECONDS = 900;
@@ -128,42 +128,6 @@ export function sqsEnqueue(queueUrl = process.env.SEND_QUEUE_URL): Enqueue {
   };
 }
 
-/**
- * The contacts of the audience, page by page, each once: the members of the lists named
- * (whichever list brought a contact last), else every contact.
- */
-async function* audiencePages(campaign: Campaign): AsyncGenerator<ContactItem[]> {
-  const named = campaign.audience?.lists;
-  if (named === undefined) {
-    yield* allContacts();
-    return;
-  }
-  const seen = new Set<string>();
-  for (const listId of new Set(named)) {
-    for await (const keys of listMemberPages(listId)) {
-      const fresh = keys.filter((k) => !seen.has(k));
-      for (const k of fresh) seen.add(k);
-      for (const part of chunk(fresh, 100)) {
-        const found = await getContacts(part);
-        // still of this list (a member whose contact was erased, then brought back by another list only, is not)
-        const page = [...found.values()].filter((c) => c.listIds.includes(listId));
-        if (page.length) yield page;
-      }
-    }
-  }
-}
-
-/** Pages read ahead by one: the next page is on its way while this one is judged. */
-async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
-  let next = pages.next();
-  for (;;) {
-    const current = await next;
-    if (current.done) return;
-    next = pages.next();
-    yield current.value;
-  }
-}
-
 /** What the opposition store holds for a contact, over all its keys (email and phone). */
 function suppressionOf(contact: ContactItem, found: Map<string, SuppressionEntry>): SuppressionReason | undefined {
   return strongestSuppression(
@@ -243,7 +207,7 @@ export async function sendCampaign(
   for (;;) {
     const next = await timed('waitingForPages', pages.next());
     if (next.done) break;
-    const page = next.value;
+    const page = next.value.contacts;
     reads.requests++;
     reads.items += page.length;
     const contacts = kinds ? page.filter((c) => kinds.has(c.kind)) : page;

@@ -97,7 +97,11 @@ export async function putNewContacts(contacts: readonly Contact[], settings: Set
   const byList = new Map<string, string[]>();
   for (const c of contacts)
     for (const listId of c.listIds) byList.set(listId, [...(byList.get(listId) ?? []), c.suppressionKey]);
-  for (const [listId, keys] of byList) await addListMembers(listId, keys);
+  for (const [listId, keys] of byList)
+    await addListMembers(
+      listId,
+      keys.map((suppressionKey) => ({ suppressionKey })),
+    );
   await batchPut(
     contactsTableName(),
     contacts.map((c) => toItem(c, settings) as unknown as Record<string, unknown>),

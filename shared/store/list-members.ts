@@ -13,12 +13,18 @@ export function listMembersTableName(): string {
   return name;
 }
 
+/** A contact a list brought, and the line of the list it came from (a call sheet names it, design.md §3.5). */
+export interface ListMember {
+  suppressionKey: string;
+  line?: number;
+}
+
 /** Records that `listId` brought these contacts (idempotent: the same item again changes nothing). */
-export async function addListMembers(listId: string, suppressionKeys: readonly string[]): Promise<void> {
-  if (!suppressionKeys.length) return;
+export async function addListMembers(listId: string, members: readonly ListMember[]): Promise<void> {
+  if (!members.length) return;
   await batchPut(
     listMembersTableName(),
-    suppressionKeys.map((suppressionKey) => ({ listId, suppressionKey })),
+    members.map(({ suppressionKey, line }) => ({ listId, suppressionKey, ...(line !== undefined ? { line } : {}) })),
   );
 }
 
@@ -31,8 +37,8 @@ export async function removeListMembers(suppressionKey: string, listIds: readonl
   );
 }
 
-/** The keys of the contacts a list brought, page by page (a Query: the cost follows the list). */
-export async function* listMemberPages(listId: string): AsyncGenerator<string[]> {
+/** The contacts a list brought, page by page (a Query: the cost follows the list). */
+export async function* listMemberPages(listId: string): AsyncGenerator<ListMember[]> {
   let ExclusiveStartKey: QueryCommandOutput['LastEvaluatedKey'];
   do {
     const out: QueryCommandOutput = await documentClient().send(
@@ -40,11 +46,16 @@ export async function* listMemberPages(listId: string): AsyncGenerator<string[]>
         TableName: listMembersTableName(),
         KeyConditionExpression: 'listId = :l',
         ExpressionAttributeValues: { ':l': listId },
-        ProjectionExpression: 'suppressionKey',
+        ProjectionExpression: 'suppressionKey, #line',
+        ExpressionAttributeNames: { '#line': 'line' },
         ExclusiveStartKey,
       }),
     );
-    yield (out.Items ?? []).map((item) => item.suppressionKey as string);
+    yield (out.Items ?? []).map((item) =>
+      typeof item.line === 'number'
+        ? { suppressionKey: item.suppressionKey as string, line: item.line }
+        : { suppressionKey: item.suppressionKey as string },
+    );
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey);
 }

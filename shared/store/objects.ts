@@ -29,6 +29,12 @@ export const objectKeys = {
   report: (listId: string) => `${bucketDefinition.prefixes.reports}${listId}/report.json`,
   rejected: (listId: string) => `${bucketDefinition.prefixes.reports}${listId}/rejected.csv`,
   campaignReport: (campaignId: string) => `${bucketDefinition.prefixes.reports}campaigns/${campaignId}.json`,
+  /** a phone campaign's call sheet (design.md §3.5) */
+  callSheet: (campaignId: string, kind: 'json' | 'csv') =>
+    `${bucketDefinition.prefixes.reports}calls/${campaignId}.${kind}`,
+  /** what recording a campaign's outcomes file did, line by line */
+  callOutcomesReport: (campaignId: string) => `${bucketDefinition.prefixes.reports}calls/${campaignId}.outcomes.json`,
+  callOutcomes: (campaignId: string) => `${bucketDefinition.prefixes.outcomes}${campaignId}.csv`,
   /** an ingestion run's working objects (its plan, its ranges' partial reports): gone once the report is whole */
   runParts: (listId: string, run: string) => `${bucketDefinition.prefixes.reports}${listId}/parts/${run}/`,
   plan: (listId: string, run: string) => `${objectKeys.runParts(listId, run)}plan.json`,

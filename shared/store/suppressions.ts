@@ -19,7 +19,9 @@ export type SuppressionSource =
   | 'soft-bounces'
   | 'erasure'
   | 'written'
-  | 'import';
+  | 'import'
+  /** rules.md §6b: « non » during a call (an outcome `refused`) */
+  | 'call-refused';
 
 export interface SuppressionEntry {
   suppressionKey: string;

@@ -243,7 +243,7 @@ describe('storage: buckets', () => {
     });
   });
 
-  it('lists bucket: the lifecycle of bucketDefinition (30 days for incoming/ and reports/, plans and parts included)', () => {
+  it('lists bucket: the lifecycle of bucketDefinition (30 days for incoming/, outcomes/ and reports/, plans and parts included)', () => {
     const rules = bucket()?.LifecycleConfiguration.Rules as {
       Id: string;
       Prefix: string;
@@ -255,17 +255,18 @@ describe('storage: buckets', () => {
     );
     expect(rules.map((r) => [r.Prefix, r.ExpirationInDays])).toEqual([
       ['incoming/', 30],
+      ['outcomes/', 30],
       ['reports/', 30],
     ]);
     // versioning keeps what a lifecycle expires, or a finished ingestion deletes: a day more
-    expect(rules.map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays)).toEqual([1, 1]);
+    expect(rules.map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays)).toEqual([1, 1, 1]);
   });
 
   it('lists bucket: parts of multipart uploads never completed (a report that stopped streaming) go after a day', () => {
     const rules = bucket()?.LifecycleConfiguration.Rules as {
       AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
     }[];
-    expect(rules.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation)).toEqual([1, 1]);
+    expect(rules.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation)).toEqual([1, 1, 1]);
   });
 
   it('every bucket refuses requests without TLS', () => {

@@ -51,7 +51,7 @@ const ingestListOnce = (key: string, settings: typeof defaultSettings, at: Date,
 
 async function membersOf(listId: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const page of listMemberPages(listId)) keys.push(...page);
+  for await (const page of listMemberPages(listId)) keys.push(...page.map((m) => m.suppressionKey));
   return keys.sort();
 }
 

@@ -374,12 +374,13 @@ describe('TTL receipts from the contacts stream (rules.md §5, §8)', () => {
     const removedAt = d('2029-02-03T04:05:06.000Z');
     const event: DynamoDBStreamEvent = { Records: [removeRecord(contact, '100000000000000000001', removedAt, true)] };
     const { addListMembers, listMemberPages } = await import('#store/list-members');
-    for (const listId of contact.listIds) await addListMembers(listId, [contact.suppressionKey]);
+    for (const listId of contact.listIds) await addListMembers(listId, [{ suppressionKey: contact.suppressionKey }]);
 
     expect(await receiveContactsStream(event)).toEqual({ batchItemFailures: [] });
     // its list memberships went with it: no key stays behind its person
     for (const listId of contact.listIds) {
-      for await (const page of listMemberPages(listId)) expect(page).not.toContain(contact.suppressionKey);
+      for await (const page of listMemberPages(listId))
+        expect(page.map((m) => m.suppressionKey)).not.toContain(contact.suppressionKey);
     }
     expect(await receiveContactsStream(event)).toEqual({ batchItemFailures: [] });
 
