@@ -6,11 +6,14 @@
  * its receipts. Idempotent: a second run finds the lists already judged and sends nothing
  * twice. Output is product text for a person, not logs; no address is printed.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CallSheet } from '#domain/calls';
 import type { ListReport } from '#domain/contact';
-import { addDays, addYears } from '#domain/dates';
+import { addDays, addYears, formatParis } from '#domain/dates';
 import { purgeRunSubject } from '#domain/retention';
+import type { OutcomesReport } from '#shared/flows/call-outcomes';
 import { runRetentionPurge } from '#shared/flows/retention-purge';
 import { settingsFromEnv } from '#shared/settings';
 import { contactsTableName } from '#store/contacts';
@@ -33,13 +36,17 @@ export interface DemoOutcome {
   campaign?: { send: number; skip: number; defer: number; alreadyHandled: number };
   suppressions: { reason: string; sources: string[] }[];
   purge: { deleted: number; receipts: number };
+  calls?: { call: number; skip: number; defer: number; oppositions: number };
 }
+
+/** the phone campaign of the demo, and its outcomes file (examples/outcomes/<campaignId>.csv) */
+const DEMO_CALLS = 'appels-abonnement.json';
 
 export async function runDemo(stack: LocalStack, write: Write, now = new Date()): Promise<DemoOutcome> {
   const outcome: DemoOutcome = { lists: {}, suppressions: [], purge: { deleted: 0, receipts: 0 } };
   write('\n=== 1. Import des listes (examples/) ===\n');
   const folders = (await readdir(EXAMPLES, { withFileTypes: true }))
-    .filter((d) => d.isDirectory() && d.name !== 'campaigns')
+    .filter((d) => d.isDirectory() && existsSync(join(EXAMPLES, d.name, 'manifest.json')))
     .map((d) => d.name)
     .sort();
   for (const folder of folders) {
@@ -108,7 +115,10 @@ export async function runDemo(stack: LocalStack, write: Write, now = new Date())
   }
   write(`  ${suppressions.length} entrée(s) dans la liste d'opposition (clés HMAC, jamais d'adresse)\n`);
 
-  write('\n=== 4. Trois ans plus tard : la purge ===\n');
+  write("\n=== 4. Appels : la fiche de l'équipe commerciale, puis les résultats ===\n");
+  outcome.calls = await demoCalls(stack, write);
+
+  write('\n=== 5. Trois ans plus tard : la purge ===\n');
   const later = addDays(addYears(now, settingsFromEnv().retentionYears), 1);
   const before = (await scanAllItems(contactsTableName())).length;
   const summary = await runRetentionPurge({ now: later, settings: settingsFromEnv() });
@@ -132,9 +142,54 @@ export async function runDemo(stack: LocalStack, write: Write, now = new Date())
     '                        npx hygiene gate examples/campaigns/b2b-achats-email.json --manifest examples/salon-batimat-2026/manifest.json\n',
   );
   write('                        npx hygiene dsr export jean.dupont@gmail.com    npx hygiene ledger verify\n');
+  write('                        npx hygiene calls examples/campaigns/appels-abonnement.json --days 5\n');
   write('                        npx hygiene purge --now 2030-01-01\n');
   return outcome;
 }
+
+/**
+ * rules.md §6b: the phone campaign's call sheet, written by the campaign function as in
+ * AWS, then the calls' outcomes uploaded under outcomes/ (a refusal becomes an opposition).
+ * Numbers are shown masked: the sheet itself is in the bucket.
+ */
+async function demoCalls(stack: LocalStack, write: Write): Promise<DemoOutcome['calls']> {
+  const campaignBytes = await readFile(join(EXAMPLES, 'campaigns', DEMO_CALLS));
+  const campaignId = (JSON.parse(campaignBytes.toString('utf8')) as { campaignId: string }).campaignId;
+  await putObject(`campaigns/${campaignId}.json`, campaignBytes, 'application/json');
+  await stack.idle();
+  let sheet: CallSheet;
+  try {
+    sheet = JSON.parse((await objectBytes(objectKeys.callSheet(campaignId, 'json'))).toString('utf8')) as CallSheet;
+  } catch {
+    write("  (fiche d'appels absente : voir les journaux)\n");
+    return undefined;
+  }
+  write(
+    `  ${campaignId}: ${sheet.counts.call} à appeler, ${sheet.counts.skip} écarté(s), ${sheet.counts.defer} reporté(s) sur ${sheet.days} jours\n`,
+  );
+  for (const c of sheet.calls.slice(0, 5)) {
+    const slot = c.slots[0];
+    const from = slot ? formatParis(new Date(slot.from)) : undefined;
+    write(`      ${maskNumber(c.national)}  ligne ${c.line ?? '?'}  dès ${from ? `${from.date} ${from.time}` : '?'}\n`);
+  }
+  for (const d of sheet.decisions) write(`      ligne ${d.line ?? '?'} : ${d.status} ${d.reasons.join(', ')}\n`);
+  await putObject(
+    objectKeys.callOutcomes(campaignId),
+    await readFile(join(EXAMPLES, 'outcomes', `${campaignId}.csv`)),
+    'text/csv',
+  );
+  await stack.idle();
+  const report = JSON.parse(
+    (await objectBytes(objectKeys.callOutcomesReport(campaignId))).toString('utf8'),
+  ) as OutcomesReport;
+  write(
+    `  résultats (outcomes/${campaignId}.csv) : ${report.counts.lines} appel(s), ${report.counts.oppositions} refus enregistré(s) comme opposition(s)\n`,
+  );
+  return { ...sheet.counts, oppositions: report.counts.oppositions };
+}
+
+/** `06 11 22 33 44` → `06 •• •• •• 44`: enough for a person to recognise, not to dial. */
+const maskNumber = (national: string): string => national.replace(/(?<=^\S+ )(\S+ \S+ \S+)(?= \S+$)/, '•• •• ••');
 
 function verdict(status: string): string {
   return status === 'accepted' ? 'ACCEPTÉE   ' : status === 'quarantined' ? 'QUARANTAINE' : 'REJETÉE    ';

@@ -37,6 +37,8 @@ export interface GateDecision {
 
 export interface GateReport {
   campaignId: string;
+  /** `phone`: `send` means « may be called now », `defer` « not now, later » (design.md §3.5) */
+  channel: Campaign['channel'];
   status: 'accepted' | 'rejected';
   reasons: CampaignReason[];
   /** each list's verdict (a list that is not accepted brings no row) */
@@ -76,6 +78,7 @@ export async function gateCampaign(
   const verdict = judgeCampaign(campaign, opts.settings);
   const report: GateReport = {
     campaignId: campaign.campaignId,
+    channel: campaign.channel,
     status: verdict.status,
     reasons: verdict.reasons,
     lists: [],
@@ -168,7 +171,7 @@ export function formatGateReport(report: GateReport): string {
     lines.push(`Liste ${l.listId} : ${l.status}${l.reasons.length ? ` (${l.reasons.join(', ')})` : ''}`);
   }
   lines.push(
-    `Envois : ${report.counts.send} — écartés ${report.counts.skip}, reportés ${report.counts.defer}` +
+    `${report.channel === 'phone' ? 'Appels possibles maintenant' : 'Envois'} : ${report.counts.send} — écartés ${report.counts.skip}, reportés ${report.counts.defer}` +
       (report.outOfAudience ? `, hors cible ${report.outOfAudience}` : ''),
   );
   const byReason = Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));

@@ -27,6 +27,7 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
     // 1. every sample list judged, each with its verdict
     expect(Object.keys(outcome.lists).sort()).toEqual([
       'annuaire-web-2026',
+      'appels-clients-2026',
       'clients-2026',
       'export-excel-fr',
       'fichier-achete-2026',
@@ -48,10 +49,13 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
     // 3. the simulator's bounce and complaint, and a one-click unsubscribe, are suppressions
     const bySource = outcome.suppressions.map((s) => `${s.reason}:${s.sources.join('+')}`).sort();
     expect(bySource).toEqual(['BOUNCED:hard-bounce', 'OPPOSED:complaint', 'OPPOSED:one-click']);
+    // 3b. a call sheet, and the calls' outcomes: the refusal is an opposition
+    expect(outcome.calls).toMatchObject({ oppositions: 1 });
+    expect(outcome.calls?.call).toBeGreaterThan(0);
     // 4. three years later everything expired is gone, with receipts; the suppressions stay
     expect(outcome.purge.deleted).toBeGreaterThan(0);
     expect(await scanAllItems(process.env.CONTACTS_TABLE as string)).toHaveLength(0);
-    expect(await scanAllItems(process.env.SUPPRESSIONS_TABLE as string)).toHaveLength(3);
+    expect(await scanAllItems(process.env.SUPPRESSIONS_TABLE as string)).toHaveLength(4);
     // product text, no address printed
     expect(output).toContain('Où regarder');
     // (the commands to try at the end name a sample address on purpose)
@@ -80,7 +84,7 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
     const outcome = await runDemo(stack, () => undefined);
     const after = (await (await fetch(`${stack.emulators.endpoints.ses}/store`)).json()) as { emails: unknown[] };
     expect(after.emails.length).toBe(before.emails.length);
-    expect(Object.keys(outcome.lists)).toHaveLength(6);
+    expect(Object.keys(outcome.lists)).toHaveLength(7);
   });
 });
 

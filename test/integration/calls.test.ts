@@ -6,6 +6,9 @@
  * outcomes function triggered by an upload under `outcomes/`.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSheet } from '#domain/calls';
 import { phoneSuppressionKey } from '#domain/keys';
@@ -21,6 +24,7 @@ import { generateSecrets, loadSecrets, type Secrets } from '#store/secrets';
 import { getSuppression } from '#store/suppressions';
 import { recordOutcomesFiles } from '../../functions/call-outcomes/handler.ts';
 import { runCampaigns } from '../../functions/send-campaign/handler.ts';
+import { hygieneInProcess } from '../support/cli.ts';
 import { useEmulators } from '../support/emulators.ts';
 import { s3Event, sha256, uploadList } from '../support/lists.ts';
 import { type CapturedLogs, captureLogs, PERSONAL_DATA } from '../support/logs.ts';
@@ -260,5 +264,80 @@ describe('outcomes (rules.md §6b)', () => {
 
   it('no phone number or address in the logs', () => {
     expect(logs.text()).not.toMatch(PERSONAL_DATA);
+  });
+});
+
+describe('hygiene calls (design.md §3.4)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'calls-'));
+  });
+
+  it('prints the sheet as JSON, and writes the CSV with --out', async () => {
+    const path = join(dir, 'campaign.json');
+    await writeFile(path, JSON.stringify({ ...campaign, campaignId: `cli-${run}` }));
+    const out = join(dir, 'fiche.csv');
+    const result = await hygieneInProcess(
+      'calls',
+      path,
+      '--from',
+      '2026-12-08T10:00',
+      '--days',
+      '3',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    const sheet = JSON.parse(result.stdout) as CallSheet;
+    expect(sheet).toMatchObject({ campaignId: `cli-${run}`, from: '2026-12-08T09:00:00.000Z', days: 3 });
+    expect(sheet.calls.length + sheet.counts.skip + sheet.counts.defer).toBe(6);
+    expect((await readFile(out, 'utf8')).split('\r\n')[0]).toBe(
+      '\ufeffnumber;national;first_name;last_name;company;job_title;list_id;line;slots_europe_paris',
+    );
+  });
+
+  it('speaks French on a terminal', async () => {
+    const path = join(dir, 'campaign.json');
+    const result = await hygieneInProcess('calls', path, '--from', '2026-12-08T10:00', '--days', '3');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Fiche d'appels cli-${run} : ACCEPTÉE, du mar. 08/12/2026 à 10:00 sur 3 jour(s)`);
+    expect(result.stdout).toMatch(/À appeler : \d+ — écartés \d+, reportés \d+/);
+  });
+
+  it('an email campaign is a usage error (exit 2)', async () => {
+    const path = join(dir, 'email.json');
+    await writeFile(path, JSON.stringify({ ...campaign, channel: 'email' }));
+    const result = await hygieneInProcess('calls', path);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('a call sheet is for a phone campaign');
+  });
+
+  it('calls record: the file is named after its campaign; a malformed one is refused (exit 1) line by line', async () => {
+    const wrong = join(dir, 'Outcomes Dec.csv');
+    await writeFile(wrong, 'called_at,number,outcome\n');
+    expect((await hygieneInProcess('calls', 'record', wrong)).code).toBe(2);
+    const bad = join(dir, `${campaignId}.csv`);
+    await writeFile(
+      bad,
+      `called_at,number,outcome\n2026-12-09 10:00,${number(1)},answered\n2026-12-09 10:00,${number(1)},oui\n`,
+    );
+    const result = await hygieneInProcess('calls', 'record', bad, '--now', '2026-12-09T12:00:00Z');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("REFUSÉS, rien n'a été appliqué");
+    expect(result.stdout).toContain('ligne 3 : outcome: expected answered, no-answer, refused or callback');
+    expect(result.stdout).not.toMatch(PERSONAL_DATA);
+  });
+
+  it('calls record: a good file is recorded (exit 0)', async () => {
+    const good = join(dir, `${campaignId}.csv`);
+    await writeFile(good, `called_at;number;outcome\n2026-12-09 11:00;${number(6)};refused\n`);
+    const result = await hygieneInProcess('calls', 'record', good, '--now', '2026-12-09T12:00:00Z', '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      status: 'recorded',
+      counts: { oppositions: 1, unknownNumbers: 1 },
+    });
+    expect(await getSuppression(keyOf(6))).toMatchObject({ reason: 'OPPOSED' });
   });
 });

@@ -48,6 +48,46 @@ describe('hygiene gate', () => {
     expect(report.counts.send).toBe(0);
   });
 
+  it('a phone campaign is judged per row at --now: callable now, deferred to the next slot, skipped', async () => {
+    const calls = ['--manifest', 'examples/appels-clients-2026/manifest.json'];
+    const tuesday = '2026-11-24T10:00:00+01:00';
+    const r = await hygiene('gate', 'examples/campaigns/appels-abonnement.json', ...calls, '--json', '--now', tuesday);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const at = (line: number) => report.decisions.find((x: Decision) => x.line === line) as Decision;
+    expect(at(2).status).toBe('send'); // consent to calls
+    expect(at(3).status).toBe('send'); // contract in progress, campaign related to it
+    expect(at(4)).toMatchObject({ status: 'skip', reasons: ['CONSENT_WRONG_CHANNEL'] });
+    expect(at(6)).toMatchObject({ status: 'skip', reasons: ['CONSENT_NO_PROOF'] });
+    // 13:30 Paris: the lunch break; the next slot opens at 14:00
+    const lunch = await hygiene(
+      'gate',
+      'examples/campaigns/appels-abonnement.json',
+      ...calls,
+      '--json',
+      '--now',
+      '2026-11-24T13:30:00+01:00',
+    );
+    const deferred = JSON.parse(lunch.stdout).decisions.find((x: Decision) => x.line === 2);
+    expect(deferred).toMatchObject({ status: 'defer', reasons: ['WINDOW'], notBefore: '2026-11-24T13:00:00.000Z' });
+    // a Saturday: every consumer not skipped is deferred to Monday 10:00
+    const saturday = await hygiene(
+      'gate',
+      'examples/campaigns/appels-abonnement.json',
+      ...calls,
+      '--json',
+      '--now',
+      '2026-11-28T11:00:00+01:00',
+    );
+    const weekend = JSON.parse(saturday.stdout).decisions.filter((x: Decision) => x.status !== 'skip');
+    expect(weekend.length).toBe(4);
+    for (const x of weekend)
+      expect(x).toMatchObject({ status: 'defer', reasons: ['WINDOW'], notBefore: '2026-11-30T09:00:00.000Z' });
+    const text = await hygiene('gate', 'examples/campaigns/appels-abonnement.json', ...calls, '--now', tuesday);
+    expect(text.stdout).toContain('Appels possibles maintenant : ');
+    expect(text.stdout).not.toMatch(/0[67](?: \d\d){4}/);
+  });
+
   it('a refused campaign: exit 1, every row skipped with the campaign reasons', async () => {
     const r = await hygiene('gate', 'examples/campaigns/refusee-sans-identite.json', ...LISTS, '--json', '--now', NOW);
     expect(r.code).toBe(1);

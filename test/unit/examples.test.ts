@@ -21,6 +21,7 @@ describe('examples', () => {
     ['annuaire-web-2026', { accepted: 3, rejected: 2 }],
     ['export-excel-fr', { accepted: 7, rejected: 1 }],
     ['clients-2026', { accepted: 2, rejected: 2 }],
+    ['appels-clients-2026', { accepted: 5, rejected: 1 }],
   ])('%s is accepted with the expected row counts', async (listId, rows) => {
     const report = await checkList(`examples/${listId}/manifest.json`, { now: NOW, settings: defaultSettings });
     expect(report.status).toBe('accepted');
