@@ -119,14 +119,14 @@ function slotText(slot: { from: string; to: string }): string {
 
 /**
  * The sheet as the sales team opens it (Excel: UTF-8 with a BOM, `;`): one line per
- * person to call, the slots in Paris time. Cells are neutralised (no formula injection).
+ * person to call, the slots in Paris time. Cells that came from a list are neutralised
+ * (no formula injection); the numbers are written by us.
  */
 export function callSheetCsv(calls: readonly CallEntry[]): string {
   const lines = [toCsvLine(CSV_HEADER, ';')];
   for (const c of calls) {
-    const cells = [
-      c.number,
-      c.national,
+    // the numbers are ours (digits, written by libphonenumber); the rest came from a list
+    const listCells = [
       c.firstName ?? '',
       c.lastName ?? '',
       c.company ?? '',
@@ -135,7 +135,7 @@ export function callSheetCsv(calls: readonly CallEntry[]): string {
       c.line === undefined ? '' : String(c.line),
       c.slots.map(slotText).join(' | '),
     ];
-    lines.push(toCsvLine(cells.map(neutraliseCsvCell), ';'));
+    lines.push(toCsvLine([c.number, c.national, ...listCells.map(neutraliseCsvCell)], ';'));
   }
   return `\ufeff${lines.join('\r\n')}\r\n`;
 }
