@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -526,8 +527,9 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     const { readdir, readFile } = await import('node:fs/promises');
     const { putObject } = await import('#store/objects');
     const root = join(import.meta.dirname, '../../examples');
+    // the folders with a list (examples/campaigns and examples/outcomes have none)
     const folders = (await readdir(root, { withFileTypes: true })).filter(
-      (d) => d.isDirectory() && d.name !== 'campaigns',
+      (d) => d.isDirectory() && existsSync(join(root, d.name, 'manifest.json')),
     );
     expect(folders.length).toBeGreaterThanOrEqual(5);
     for (const folder of folders) {
