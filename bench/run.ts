@@ -44,6 +44,8 @@ const BENCHES: BenchSpec[] = [
     args: ['--summary'],
     bundled: true,
   },
+  // issue 18: the whole `hygiene check` process on one core (taskset) beside the raw CSV scan
+  { name: 'check-one-core', file: 'check-one-core.bench.ts', sizes: [1_000_000] },
   // on the emulators (bench/support.ts startBenchEmulators)
   { name: 'send', file: 'send.bench.ts', sizes: [100_000], timeoutMinutes: 30 },
   { name: 'ingest', file: 'ingest.bench.ts', sizes: [100_000], timeoutMinutes: 30, bundled: true },
