@@ -39,11 +39,11 @@ execFileSync(process.execPath, ['bin/hygiene.js', 'check', 'examples/clients-202
 
 /** One process pinned to one core: wall seconds, CPU seconds, peak RSS (MB). */
 function pinned(args: string[]): { seconds: number; cpuSeconds: number; peakRssMb: number; stdout: string } {
-  const out = spawnSync(
-    '/usr/bin/time',
-    ['-f', 'TIME %e %U %S %M', 'taskset', '-c', core, process.execPath, ...args],
-    { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
+  const out = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', 'taskset', '-c', core, process.execPath, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const line = out.stderr.split('\n').find((l) => l.startsWith('TIME '));
   if (!line) throw new Error(`no timing for ${args.join(' ')}: ${out.stderr.slice(-500)}`);
   const [, wall, user, sys, maxKb] = line.split(' ').map(Number) as [number, number, number, number, number];
@@ -52,7 +52,8 @@ function pinned(args: string[]): { seconds: number; cpuSeconds: number; peakRssM
 
 const raw = pinned([rawScan, list.dataPath]);
 const check = pinned(['bin/hygiene.js', 'check', list.manifestPath, '--now', NOW]);
-if (!check.stdout.includes('ACCEPTÉE')) throw new Error(`the bench list was not accepted:\n${check.stdout.slice(0, 500)}`);
+if (!check.stdout.includes('ACCEPTÉE'))
+  throw new Error(`the bench list was not accepted:\n${check.stdout.slice(0, 500)}`);
 
 const rate = (s: number) => Math.round(rows / s);
 reportBench({

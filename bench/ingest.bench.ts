@@ -52,7 +52,8 @@ import { s3Client } from '#store/client-s3';
 import { documentClient, dynamoClient } from '#store/clients';
 import { contactsTableName } from '#store/contacts';
 import { listMembersTableName } from '#store/list-members';
-import { objectKeys, objectStream, putObject, uploadStream } from '#store/objects';
+import { uploadStream } from '#store/object-uploads';
+import { objectKeys, objectStream, putObject } from '#store/objects';
 import { CapacityMeter, type CapacityReport, PRICES, perContact, sumCapacity } from './capacity.ts';
 import { type GeneratedList, generateList } from './generate-list.ts';
 import {

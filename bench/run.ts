@@ -44,6 +44,8 @@ const BENCHES: BenchSpec[] = [
     args: ['--summary'],
     bundled: true,
   },
+  // issue 19: each function's bundle size, SDK clients and module initialisation
+  { name: 'functions', file: 'functions.bench.ts', sizes: [1] },
   // issue 18: the whole `hygiene check` process on one core (taskset) beside the raw CSV scan
   { name: 'check-one-core', file: 'check-one-core.bench.ts', sizes: [1_000_000] },
   // on the emulators (bench/support.ts startBenchEmulators)

@@ -8,7 +8,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../shared/schemas/parse.ts';
 import { type Settings, settingsSchema } from '../shared/schemas/settings.ts';
 

@@ -4,7 +4,7 @@
  * the chain and the first broken entry), 2 unreachable.
  * `hygiene ledger digest [--json]`: writes a digest of every chain's head now.
  */
-import { verifyLedger, writeDigest } from '#store/ledger';
+import { verifyLedger, writeDigest } from '#store/ledger-digests';
 import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';

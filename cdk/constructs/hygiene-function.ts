@@ -19,6 +19,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { bucketDefinition, type TableDefinition } from '../../shared/resources.ts';
 import type { Settings } from '../../shared/schemas/settings.ts';
+import { FUNCTION_BUNDLING } from '../bundling.ts';
 import type { DeploymentConfig } from '../settings.ts';
 import type { Monitoring } from './monitoring.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
@@ -138,14 +139,12 @@ export class HygieneFunction extends Construct {
       },
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // The Node.js 22 runtime ships AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
-        // CommonJS dependencies bundled into an ES module still call require().
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        target: FUNCTION_BUNDLING.target,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: FUNCTION_BUNDLING.sourceMap,
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
+        banner: FUNCTION_BUNDLING.banner,
         forceDockerBundling: false,
       },
     });

@@ -5,7 +5,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DsrExport } from '#domain/dsr';
 import { parseWith } from '#schemas/parse';
 import { type ErasureOutcome, eraseSubject, exportSubject } from '#shared/flows/dsr';

@@ -6,7 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { logger } from '#shared/powertools';
-import { writeDigest } from '#store/ledger';
+import { writeDigest } from '#store/ledger-digests';
 
 export async function writeDailyDigest(): Promise<{ key: string; entries: number }> {
   const { key, heads } = await writeDigest(new Date());

@@ -8,7 +8,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '#schemas/parse';
 import { type PurgeSummary, runRetentionPurge } from '#shared/flows/retention-purge';
 import { logger } from '#shared/powertools';

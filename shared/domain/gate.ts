@@ -164,6 +164,13 @@ export function smsWindowAt(now: Date, settings: Settings): { open: true } | { o
 // ---------------------------------------------------------------------------------------
 // Contact-level checks
 
+/** rules.md §6 FREQ_CAP: messages sent to the contact within the cap's window (kept on the contact by the sender). */
+export function sentInCapWindow(contact: { recentSolicitations?: string[] }, now: Date, settings: Settings): number {
+  if (!settings.frequencyCap) return 0;
+  const since = now.getTime() - settings.frequencyCap.perDays * 86_400_000;
+  return (contact.recentSolicitations ?? []).filter((at) => Date.parse(at) > since).length;
+}
+
 /** What the gate needs besides the contact and the campaign. */
 export interface GateContext {
   now: Date;

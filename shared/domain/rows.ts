@@ -8,7 +8,8 @@
  */
 import type { Manifest } from '../schemas/manifest.ts';
 import type { Settings } from '../schemas/settings.ts';
-import { classifyAddress, type NormalisedEmail, type NormalisedPhone, parseRowKind } from './address.ts';
+import type { NormalisedEmail, NormalisedPhone } from './address.ts';
+import { classifyAddress, parseRowKind } from './classify.ts';
 import type { ListRow, RowDecision } from './contact.ts';
 import { addYears, ownCopy, parseListTime } from './dates.ts';
 import { entityKey, isThirdPartySource, sameEntity } from './provenance.ts';

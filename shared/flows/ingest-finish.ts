@@ -7,14 +7,14 @@
 
 import { rejectedCsvHeader } from '#csv/write-csv';
 import type { ListReport } from '#domain/contact';
-import { type LedgerEntryInput, listSubject, manifestDigest } from '#domain/ledger';
-import { emptyListReport, listReportOf, type RowCounts } from '#domain/list-judge';
+import { listSubject, manifestDigest } from '#domain/ledger';
+import { listReportOf, type RowCounts } from '#domain/list-report';
 import type { ListReason } from '#domain/reasons';
-import type { Manifest } from '#schemas/manifest';
 import { logger } from '#shared/powertools';
 import { type IngestionPlan, readPlan } from '#store/ingestion-plans';
-import { appendLedgerEntries, appendLedgerEntriesOnce } from '#store/ledger';
-import { getList, type ListItem, putList } from '#store/lists';
+import { appendLedgerEntriesOnce } from '#store/ledger';
+import { getList, putList } from '#store/lists';
+import { objectWriter } from '#store/object-uploads';
 import {
   deleteObjects,
   listObjects,
@@ -22,9 +22,7 @@ import {
   objectBytes,
   objectKeys,
   objectStream,
-  objectWriter,
   parsePlanKey,
-  putObject,
 } from '#store/objects';
 
 export interface IngestResult {
@@ -216,47 +214,4 @@ async function markFailed(plan: IngestionPlan, failure: IngestFailure, log: type
     contactsWritten: 0,
     reportKey: objectKeys.report(plan.listId),
   };
-}
-
-/** A list refused before any row is read (rules.md §3): its report, its item and its ledger entry. */
-export async function finishRefused(
-  refusal: {
-    listId: string;
-    status: 'rejected' | 'quarantined';
-    reasons: ListReason[];
-    manifest?: Manifest;
-    manifestSha256: string;
-    dataSha256?: string;
-    detail?: string;
-  },
-  now: Date,
-): Promise<IngestResult> {
-  const { listId, status, reasons, manifest } = refusal;
-  const report = emptyListReport(listId, status, reasons, refusal.detail);
-  const reportKey = objectKeys.report(listId);
-  await putObject(reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
-  const item: ListItem = {
-    listId,
-    status,
-    reasons,
-    manifest,
-    manifestSha256: refusal.manifestSha256,
-    dataSha256: refusal.dataSha256,
-    reportKey,
-    receivedAt: now.toISOString(),
-    decidedAt: new Date().toISOString(),
-  };
-  await putList(item);
-  const entry: LedgerEntryInput = {
-    type: status === 'rejected' ? 'list-rejected' : 'list-quarantined',
-    at: now.toISOString(),
-    subject: listSubject(listId),
-    payload: {
-      manifestSha256: refusal.manifestSha256,
-      reasons,
-      ...(manifest ? { manifestDigest: manifestDigest(manifest) } : {}),
-    },
-  };
-  await appendLedgerEntries([entry]);
-  return { listId, status, reasons, rows: report.rows, byReason: report.byReason, contactsWritten: 0, reportKey };
 }

@@ -24,7 +24,7 @@ import { type IngestionPlan, type PlannedRange, writePlan } from '#store/ingesti
 import { appendLedgerEntries } from '#store/ledger';
 import { putList } from '#store/lists';
 import { ObjectMissing, objectBytes, openObject, parseManifestKey } from '#store/objects';
-import { finishRefused } from './ingest-finish.ts';
+import { finishRefused } from './ingest-refused.ts';
 
 /** What the plan of an uploaded list says: refused (report written already), or split into ranges. */
 export interface PlannedIngestion {

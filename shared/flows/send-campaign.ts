@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
+import { type CampaignReason, gateContact, judgeCampaign, sentInCapWindow } from '#domain/gate';
 import { type RecipientKind, type SendReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
@@ -133,13 +133,6 @@ function suppressionOf(contact: ContactItem, found: Map<string, SuppressionEntry
   return strongestSuppression(
     [contact.suppressionKey, contact.phoneKey].map((k) => (k ? found.get(k)?.reason : undefined)),
   );
-}
-
-/** rules.md §6 FREQ_CAP: messages sent to the contact within the cap's window (kept on the contact by the sender). */
-export function sentInCapWindow(contact: { recentSolicitations?: string[] }, now: Date, settings: Settings): number {
-  if (!settings.frequencyCap) return 0;
-  const since = now.getTime() - settings.frequencyCap.perDays * 86_400_000;
-  return (contact.recentSolicitations ?? []).filter((at) => Date.parse(at) > since).length;
 }
 
 /**

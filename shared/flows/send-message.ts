@@ -7,7 +7,7 @@
  */
 import type { Contact } from '#domain/contact';
 import { needsSourceNotice, renderEmail, renderSms } from '#domain/content';
-import { gateContact, judgeCampaign } from '#domain/gate';
+import { gateContact, judgeCampaign, sentInCapWindow } from '#domain/gate';
 import type { LedgerEntryInput } from '#domain/ledger';
 import { type SendReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
 import { createUnsubscribeToken, unsubscribeUrl } from '#domain/unsubscribe-token';
@@ -33,7 +33,6 @@ import {
 } from '#store/sends';
 import { type SmsSender, smsSender } from '#store/sms';
 import { getSuppression } from '#store/suppressions';
-import { sentInCapWindow } from './send-campaign.ts';
 
 export type SendOutcome =
   | { status: 'sent'; messageId: string }

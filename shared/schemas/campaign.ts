@@ -1,5 +1,5 @@
 /** The campaign (design.md §3.3). Legal checks of its content live in shared/domain/gate.ts. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNELS } from '../domain/reasons.ts';
 import { PURPOSES } from './manifest.ts';
 

@@ -4,7 +4,7 @@
  * names are the JSONPaths of the state machine's definition; test/infra checks that the
  * payloads it builds parse here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { bucketDefinition } from '#shared/resources';
 
 /** the plan's S3 key (`reports/<listId>/parts/<run>/plan.json`): never an object outside reports/ */

@@ -3,7 +3,7 @@
  * law says about the content (third-party documentation, consent mechanism, …) is
  * judged in shared/domain/provenance.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNELS } from '../domain/reasons.ts';
 
 /** `YYYY-MM-DD` or a full ISO date-time. */

@@ -3,7 +3,7 @@
  * (the AWS wiring: S3 → SQS → Lambda) or plain (a direct S3 → Lambda trigger, the local
  * stack). Object keys arrive URL-encoded (`+` for a space), as S3 sends them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const s3Record = z.object({
   eventName: z.string(),

@@ -3,7 +3,7 @@
  * channel. No address, no content: the sender re-reads the contact and the campaign as
  * judged, so nothing personal sits in the queue (rules.md §0.4).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const sendMessageSchema = z.object({
   campaignId: z.string().min(1),

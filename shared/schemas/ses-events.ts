@@ -13,7 +13,7 @@
  * reported as `ignored`, never as an error: SES adds types, and a new one must not send a
  * queue to its dead-letter queue.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from './parse.ts';
 
 const instant = z

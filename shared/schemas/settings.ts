@@ -2,7 +2,7 @@
  * The deployment's settings (`hygiene.config.json`, or CDK context in AWS). Every value
  * the rulebook marks as a setting [C] is here, with the rulebook's default.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 

@@ -3,7 +3,7 @@
  * `Message` is a JSON string (AWS End User Messaging SMS user guide, "two-way SMS message
  * payload"). Only what the rules need is kept.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const inboundSmsSchema = z.object({
   /** the person's number (E.164) */

@@ -3,7 +3,7 @@
  * custom headers (`List-Unsubscribe`, `List-Unsubscribe-Post`, rules.md §7) on a simple
  * message; with v1 we would have to build the MIME ourselves.
  */
-import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { sesClient } from './client-ses.ts';
 
 export interface EmailToSend {
@@ -51,7 +51,8 @@ export function sendEmailInput(email: EmailToSend): SendEmailCommandInput {
 
 /** Sends one email through SES; returns SES's message id. Errors are SES's own (see sending-rate.ts). */
 export async function sendEmail(email: EmailToSend): Promise<{ messageId: string }> {
-  const out = await sesClient().send(new SendEmailCommand(sendEmailInput(email)));
+  const { SendEmailCommand } = await import('@aws-sdk/client-sesv2');
+  const out = await (await sesClient()).send(new SendEmailCommand(sendEmailInput(email)));
   if (!out.MessageId) throw new Error('SES SendEmail answered without a MessageId');
   return { messageId: out.MessageId };
 }

@@ -9,8 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const secretsSchema = z.object({
   /** HMAC key of suppression keys (hex or any string) */
@@ -69,6 +68,8 @@ async function readSecrets(): Promise<Secrets> {
   if (process.env.HYGIENE_SECRETS) raw = process.env.HYGIENE_SECRETS;
   else if (process.env.HYGIENE_SECRETS_FILE) raw = await readFile(process.env.HYGIENE_SECRETS_FILE, 'utf8');
   else if (process.env.HMAC_SECRET_ARN) {
+    // loaded on the first read only (once a container, ≈ 50 ms): never locally
+    const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
     const out = await new SecretsManagerClient({}).send(
       new GetSecretValueCommand({ SecretId: process.env.HMAC_SECRET_ARN }),
     );

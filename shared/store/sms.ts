@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
-import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 
 export interface SmsToSend {
   /** E.164 */
@@ -92,9 +91,16 @@ export function useSmsSender(sender: SmsSender | undefined): void {
 export function smsSender(): SmsSender {
   if (configured) return configured;
   if (process.env.AWS_LAMBDA_FUNCTION_NAME && !process.env.SMS_OUTBOX_FILE) {
-    // one attempt: a message is sent at most once; throttling is retried by the caller
-    const client = new PinpointSMSVoiceV2Client({ maxAttempts: 1 });
-    configured = awsSmsSender((input) => client.send(new SendTextMessageCommand(input)), {
+    // The client is loaded with the first SMS (≈ 50 ms), not at every cold start of a
+    // sender that may only ever send email. One attempt: a message is sent at most once;
+    // throttling is retried by the caller.
+    const client = import('@aws-sdk/client-pinpoint-sms-voice-v2').then(
+      ({ PinpointSMSVoiceV2Client, SendTextMessageCommand }) => ({
+        send: (input: SendTextMessageInput) =>
+          new PinpointSMSVoiceV2Client({ maxAttempts: 1 }).send(new SendTextMessageCommand(input)),
+      }),
+    );
+    configured = awsSmsSender(async (input) => (await client).send(input), {
       configurationSet: process.env.SMS_CONFIGURATION_SET,
     });
   } else {

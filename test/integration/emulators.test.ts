@@ -33,7 +33,7 @@ describe('emulator round-trips (the SDK reaches them through AWS_ENDPOINT_URL_*)
   });
 
   it('aws-ses-v2-local: send an email with custom headers and read it back from the store', async () => {
-    const sent = await sesClient().send(
+    const sent = await (await sesClient()).send(
       new SendEmailCommand({
         FromEmailAddress: 'offres@acme.fr',
         Destination: { ToAddresses: ['success@simulator.amazonses.com'] },

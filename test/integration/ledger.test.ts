@@ -22,9 +22,8 @@ import {
   ledgerEntriesFor,
   ledgerTableName,
   readChain,
-  verifyLedger,
-  writeDigest,
 } from '#store/ledger';
+import { verifyLedger, writeDigest } from '#store/ledger-digests';
 import { ensureTable } from '../../cli/local/provision.ts';
 import { handler } from '../../functions/ledger-digest/handler.ts';
 import { useEmulators } from '../support/emulators.ts';

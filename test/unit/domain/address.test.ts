@@ -1,14 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalEmail,
-  classifyAddress,
-  isDisposableDomain,
-  isFreemailDomain,
-  isRoleMailbox,
-  normaliseEmail,
-  normalisePhone,
-} from '#domain/address';
+import { canonicalEmail, normaliseEmail, normalisePhone } from '#domain/address';
+import { classifyAddress, isDisposableDomain, isFreemailDomain, isRoleMailbox } from '#domain/classify';
 import { emailSuppressionKey, phoneSuppressionKey, suppressionKey } from '#domain/keys';
 import { defaultSettings, settingsSchema } from '#schemas/settings';
 
