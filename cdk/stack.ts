@@ -41,7 +41,7 @@ export class ProspectHygieneStack extends Stack {
 
     this.storage = new Storage(this, 'Storage', { deployment });
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      dataKey: this.storage.dataKey,
+      opsKey: this.storage.opsKey,
       alarmEmail: deployment.alarmEmail,
     });
     const platform: Platform = { storage: this.storage, monitoring: this.monitoring, config: this.config };

@@ -23,7 +23,7 @@ import { FUNCTION_BUNDLING } from '../bundling.ts';
 import type { DeploymentConfig } from '../settings.ts';
 import type { Monitoring } from './monitoring.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
-import type { Storage } from './storage.ts';
+import { type Storage, viaService } from './storage.ts';
 
 /** the folders under functions/ */
 export type FunctionName =
@@ -169,7 +169,11 @@ export class HygieneFunction extends Construct {
     // Each index by name, so a grant never covers an index added later for someone else.
     const indexes = reads ? def.indexes.map((index) => `${table.tableArn}/index/${index.indexName}`) : [];
     this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn, ...indexes] }));
-    this.useKey(reads ? ['kms:Decrypt'] : [], access !== 'read' ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []);
+    this.useKey(
+      'dynamodb',
+      reads ? ['kms:Decrypt'] : [],
+      access !== 'read' ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [],
+    );
     return this;
   }
 
@@ -206,7 +210,7 @@ export class HygieneFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
-    this.useKey(['kms:Decrypt'], []);
+    this.useKey('secretsmanager', ['kms:Decrypt'], []);
     return this;
   }
 
@@ -260,12 +264,23 @@ export class HygieneFunction extends Construct {
       );
     }
     // SSE-KMS: reading decrypts; writing makes a data key (and decrypts it to finish a multipart upload).
-    this.useKey(['kms:Decrypt'], access !== 'read' ? ['kms:GenerateDataKey'] : []);
+    this.useKey('s3', ['kms:Decrypt'], access !== 'read' ? ['kms:GenerateDataKey'] : []);
   }
 
-  private useKey(...actionLists: string[][]): void {
+  /**
+   * The data key, for the service that stores what the function uses: `kms:ViaService`
+   * keeps the grant from decrypting anything directly, or through another service
+   * (a function that reads a table cannot decrypt an object's data key with it).
+   */
+  private useKey(service: 'dynamodb' | 's3' | 'secretsmanager', ...actionLists: string[][]): void {
     const actions = [...new Set(actionLists.flat())];
     if (actions.length === 0) return;
-    this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: [this.platform.storage.dataKey.keyArn] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [this.platform.storage.dataKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': viaService(service, Stack.of(this).region) } },
+      }),
+    );
   }
 }

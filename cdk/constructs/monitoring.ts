@@ -17,7 +17,8 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface MonitoringProps {
-  dataKey: kms.Key;
+  /** the alarm topic's key (no personal data goes there) */
+  opsKey: kms.Key;
   alarmEmail?: string | undefined;
 }
 
@@ -25,15 +26,16 @@ export class Monitoring extends Construct {
   readonly alarmTopic: sns.Topic;
   private readonly action: actions.SnsAction;
 
-  constructor(scope: Construct, id: string, { dataKey, alarmEmail }: MonitoringProps) {
+  constructor(scope: Construct, id: string, { opsKey, alarmEmail }: MonitoringProps) {
     super(scope, id);
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'prospect-hygiene alarms',
-      masterKey: dataKey,
+      masterKey: opsKey,
       enforceSSL: true,
     });
-    // CloudWatch publishes to an encrypted topic only if the key lets it.
-    dataKey.addToResourcePolicy(
+    // CloudWatch publishes to an encrypted topic only if the key lets it: the operations
+    // key, which protects no personal data (issue 19).
+    opsKey.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],

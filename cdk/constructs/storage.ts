@@ -3,7 +3,7 @@
  * lists bucket, the ledger-digest bucket (Object Lock), the access-log bucket, the
  * tables, the HMAC secret, and the customer-managed key that encrypts them all.
  */
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -29,8 +29,13 @@ export interface StorageProps {
 }
 
 export class Storage extends Construct {
-  /** encrypts the buckets, tables, secret and topics; rotated yearly */
+  /** encrypts the personal data: buckets, tables, secret, the inbound SMS topic; rotated yearly */
   readonly dataKey: kms.Key;
+  /**
+   * encrypts what holds no personal data but must be encrypted all the same (the alarm
+   * topic): the services that publish there (CloudWatch) get this key, never the data key
+   */
+  readonly opsKey: kms.Key;
   readonly bucket: s3.Bucket;
   /** ledger digests, write-once (S3 Object Lock, compliance mode) */
   readonly digestBucket: s3.Bucket;
@@ -45,6 +50,11 @@ export class Storage extends Construct {
       description: 'prospect-hygiene: personal data at rest (lists, contacts, ledger, secret)',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.opsKey = new kms.Key(this, 'OpsKey', {
+      description: 'prospect-hygiene: operational notices (alarms), no personal data',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     // Server access logs cannot be delivered to an SSE-KMS bucket: S3-managed keys here.
@@ -174,6 +184,11 @@ export class Storage extends Construct {
   }
 }
 
+/** `kms:ViaService` of a service in a region: a grant usable only through that service. */
+export function viaService(service: 'dynamodb' | 's3' | 'secretsmanager' | 'sns', region: string): string {
+  return `${service}.${region}.amazonaws.com`;
+}
+
 interface SecretSeedProps {
   secret: secretsmanager.Secret;
   key: kms.Key;
@@ -200,7 +215,12 @@ class SecretSeed extends Construct {
       }),
     );
     role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        // only through Secrets Manager: the role cannot decrypt a table's or an object's data key
+        conditions: { StringEquals: { 'kms:ViaService': viaService('secretsmanager', Stack.of(this).region) } },
+      }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({

@@ -394,10 +394,55 @@ describe('queues', () => {
     expect(MAX_RECEIVE_COUNT).toBe(5);
   });
 
-  it('the alarm topic is encrypted with the customer key and TLS-only', () => {
+  it('the alarm topic is encrypted with the operations key, not the data key', () => {
     expect(resources[logicalId(stack.monitoring.alarmTopic)]?.Properties.KmsMasterKeyId).toEqual({
-      'Fn::GetAtt': [logicalId(stack.storage.dataKey), 'Arn'],
+      'Fn::GetAtt': [logicalId(stack.storage.opsKey), 'Arn'],
     });
+  });
+});
+
+describe('KMS: the data key (issue 19: services that need no plaintext get none)', () => {
+  const dataKeyArn = () => ({ 'Fn::GetAtt': [logicalId(stack.storage.dataKey), 'Arn'] });
+  const onDataKey = (statement: Statement) =>
+    JSON.stringify(asArray(statement.Resource)).includes(JSON.stringify(dataKeyArn()));
+
+  it('every role uses the data key only through the service that stores its data (kms:ViaService)', () => {
+    // CDK's own grant for the contacts stream (ttl-receipts' event source: Lambda reads the
+    // encrypted stream with the function's role, kms:Decrypt + DescribeKey) is the one exception
+    const streamReader = logicalId(
+      hygieneFunctions().find((f) => f.node.path.includes('TtlReceipts'))?.role as unknown as IConstruct,
+    );
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => !(p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === streamReader))
+      .flatMap(
+        ([, p]) => p.Properties.PolicyDocument.Statement as (Statement & { Condition?: Record<string, unknown> })[],
+      );
+    const kms = statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('kms:')) && onDataKey(st));
+    expect(kms.length).toBeGreaterThan(10);
+    const without = kms.filter((st) => {
+      const via = (st.Condition?.StringEquals as Record<string, unknown> | undefined)?.['kms:ViaService'];
+      return !/(dynamodb|s3|secretsmanager)\./.test(JSON.stringify(via ?? ''));
+    });
+    expect(without).toEqual([]);
+  });
+
+  it('a function that only reads a table cannot make data keys; one that reads no object has no S3 grant on the key', () => {
+    const purge = hygieneFunctions().find((f) => f.node.path.includes('RetentionPurge'));
+    expect(purge).toBeDefined();
+    const kms = statementsOf(logicalId(purge?.role as unknown as IConstruct)).filter((st) =>
+      actionsOf([st]).some((a) => a.startsWith('kms:')),
+    );
+    const vias = kms.map((st) => JSON.stringify((st as { Condition?: unknown }).Condition));
+    expect(vias.some((v) => v.includes('s3.'))).toBe(false);
+  });
+
+  it('the key policy lets no AWS service but End User Messaging (inbound SMS, personal data) use the data key', () => {
+    const servicesOf = (key: IConstruct) =>
+      (resources[logicalId(key)].Properties.KeyPolicy.Statement as { Principal?: { Service?: unknown } }[])
+        .flatMap((st) => asArray(st.Principal?.Service ?? []))
+        .map(String);
+    expect(servicesOf(stack.storage.dataKey)).toEqual(['sms-voice.amazonaws.com']);
+    expect(servicesOf(stack.storage.opsKey)).toEqual(['cloudwatch.amazonaws.com']);
   });
 });
 
