@@ -30,6 +30,11 @@ export const sesMailSchema = z.object({
 });
 
 const recipientSchema = z.object({ emailAddress: z.string() });
+/** a bounced recipient: the SMTP status and diagnostic tell a dead address from a sender's fault (rules.md §8) */
+const bouncedRecipientSchema = recipientSchema.extend({
+  status: z.string().optional(),
+  diagnosticCode: z.string().optional(),
+});
 
 export const sesBounceRecordSchema = z.object({
   eventType: z.literal('Bounce'),
@@ -38,7 +43,7 @@ export const sesBounceRecordSchema = z.object({
     /** Permanent | Transient | Undetermined */
     bounceType: z.string(),
     bounceSubType: z.string(),
-    bouncedRecipients: z.array(recipientSchema).default([]),
+    bouncedRecipients: z.array(bouncedRecipientSchema).default([]),
     timestamp: instant,
     feedbackId: z.string().optional(),
   }),

@@ -120,6 +120,17 @@ export const settingsSchema = z.object({
       sheetDays: z.number().int().min(1).max(31).default(5),
     })
     .prefault({}),
+  /** rules.md §6: the complaint and bounce breaker of an email campaign [D; 37] */
+  breaker: z
+    .object({
+      /** deliveries before the rates are judged */
+      minDeliveries: z.number().int().min(1).default(1000),
+      /** complaints over deliveries above which the campaign pauses (Gmail: keep below 0.3 %) */
+      maxComplaintRate: z.number().min(0).max(1).default(0.003),
+      /** hard bounces over deliveries above which the campaign pauses */
+      maxHardBounceRate: z.number().min(0).max(1).default(0.05),
+    })
+    .prefault({}),
   /** rules.md §4 R5 [C]: reject named addresses learnt from a reply to a generic mailbox */
   rejectGenericReply: z.boolean().default(true),
   /** rules.md §6: frequency cap, off by default */
