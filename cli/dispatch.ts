@@ -18,6 +18,7 @@ commands:
   send <campaign.json>                      run a campaign through the gate and SES
   calls <campaign.json> [--from --days]     a phone campaign's call sheet
   calls record <campaignId>.csv             take the calls' outcomes back (refusals oppose)
+  campaign status|resume|cancel <id>        a campaign's counts and its complaint/bounce breaker
   purge                                     run the retention purge now
   dsr export|erase <address>                data subject access / erasure
   ledger verify | digest                    recompute the evidence chain / write a digest now

@@ -34,4 +34,5 @@ const commands: Record<string, () => Promise<Command>> = {
   dsr: async () => (await import('./dsr.ts')).run,
   send: async () => (await import('./send.ts')).run,
   calls: async () => (await import('./calls.ts')).run,
+  campaign: async () => (await import('./campaign.ts')).run,
 };

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ReasonCode, SendReason } from '#domain/reasons';
+import type { Settings } from '#schemas/settings';
 import {
   CampaignInvalid,
   type CampaignReport,
@@ -44,12 +45,25 @@ export async function run(args: string[]): Promise<number> {
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
   const now = parseNow(values.now);
   useLocalStackDefaults();
-  const secrets = await loadSecrets();
+  const { result, delivery } = await runCampaignHere(raw, { now, settings });
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...result.report, delivery, reads: result.reads })}\n`);
+  else process.stdout.write(formatSummary(result.report, delivery));
+  return result.report.status === 'accepted' ? EXIT.done : EXIT.refused;
+}
 
+/**
+ * Runs a campaign in this process: the send-campaign flow, its queue being this process,
+ * which hands each message to the send-message flow — the same code as in AWS, without
+ * the queue. Shared by `send` and `campaign resume`.
+ */
+export async function runCampaignHere(
+  raw: unknown,
+  { now, settings }: { now: Date; settings: Settings },
+): Promise<{ result: SendCampaignResult; delivery: Delivery }> {
+  const secrets = await loadSecrets();
   const delivery: Delivery = {};
-  // The queue of the AWS wiring, in process: each batch goes to the sender at once. A
-  // message the queue would hold back (SMS window opening within 15 minutes) is recorded as
-  // deferred instead, for the next run, rather than keep the command waiting.
+  // A message the queue would hold back (SMS window opening within 15 minutes) is recorded
+  // as deferred instead, for the next run, rather than keep the command waiting.
   const enqueue: Enqueue = async (messages) => {
     const later = messages.filter((m) => (m.delaySeconds ?? 0) > 0);
     for (const m of later) {
@@ -60,22 +74,17 @@ export async function run(args: string[]): Promise<number> {
     const bodies = messages
       .filter((m) => !m.delaySeconds)
       .map(({ campaignId, suppressionKey, channel }) => JSON.stringify({ campaignId, suppressionKey, channel }));
-    for (const result of await sendBatch(bodies, () => now, { settings, secrets })) {
-      const key = result.ok ? result.outcome.status : 'error';
+    for (const r of await sendBatch(bodies, () => now, { settings, secrets })) {
+      const key = r.ok ? r.outcome.status : 'error';
       delivery[key] = (delivery[key] ?? 0) + 1;
     }
   };
-
-  let result: SendCampaignResult;
   try {
-    result = await sendCampaign(raw, { now, settings, enqueue, enqueueConcurrency: 2 });
+    return { result: await sendCampaign(raw, { now, settings, enqueue, enqueueConcurrency: 2 }), delivery };
   } catch (error) {
     if (error instanceof CampaignInvalid) throw new UsageError(error.message);
     throw error;
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ ...result.report, delivery, reads: result.reads })}\n`);
-  else process.stdout.write(formatSummary(result.report, delivery));
-  return result.report.status === 'accepted' ? EXIT.done : EXIT.refused;
 }
 
 const label = (code: string): string => REASON_LABELS[code as ReasonCode] ?? '';

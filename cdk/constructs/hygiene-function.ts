@@ -21,7 +21,7 @@ import { bucketDefinition, type TableDefinition } from '../../shared/resources.t
 import type { Settings } from '../../shared/schemas/settings.ts';
 import { FUNCTION_BUNDLING } from '../bundling.ts';
 import type { DeploymentConfig } from '../settings.ts';
-import type { Monitoring } from './monitoring.ts';
+import { METRICS_NAMESPACE, type Monitoring, SERVICE_NAME } from './monitoring.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import { type Storage, viaService } from './storage.ts';
 
@@ -131,8 +131,8 @@ export class HygieneFunction extends Construct {
       role: this.role,
       logGroup,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'prospect-hygiene',
-        POWERTOOLS_METRICS_NAMESPACE: 'ProspectHygiene',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         HYGIENE_SETTINGS: Stack.of(this).toJsonString({ ...config.settings, ...props.settings }),

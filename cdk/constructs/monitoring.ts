@@ -22,6 +22,10 @@ export interface MonitoringProps {
   alarmEmail?: string | undefined;
 }
 
+/** as the functions' environment names them (hygiene-function.ts) */
+export const METRICS_NAMESPACE = 'ProspectHygiene';
+export const SERVICE_NAME = 'prospect-hygiene';
+
 export class Monitoring extends Construct {
   readonly alarmTopic: sns.Topic;
   private readonly action: actions.SnsAction;
@@ -84,6 +88,23 @@ export class Monitoring extends Construct {
         label: 'executions failed or timed out',
       }),
       alarmDescription: `${what}: an execution failed or timed out`,
+    });
+  }
+
+  /**
+   * Alarms when a function reports one of the pipeline's own metrics (Powertools EMF,
+   * namespace ProspectHygiene, dimension `service`) within five minutes.
+   */
+  alarmOnMetric(scope: Construct, id: string, metricName: string, what: string): cloudwatch.Alarm {
+    return this.alarm(scope, id, {
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+      alarmDescription: what,
     });
   }
 

@@ -15,7 +15,7 @@ import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { contactsTable, ledgerTable, listMembersTable, suppressionsTable } from '../../shared/resources.ts';
+import { contactsTable, ledgerTable, listMembersTable, sendsTable, suppressionsTable } from '../../shared/resources.ts';
 import { HygieneFunction, type Platform } from './hygiene-function.ts';
 import { DeadLetterQueue, WorkQueue } from './work-queue.ts';
 
@@ -69,9 +69,24 @@ export class SesEvents extends Construct {
       // a bounced contact is deleted with its list memberships
       .useTable(listMembersTable, 'write')
       .useTable(ledgerTable, 'append')
+      // rules.md §6: each campaign's breaker (counts, pause) lives beside its sends
+      .useTable(sendsTable, 'readWrite')
       .useSecret();
     this.handler.fn.addEventSource(
       new lambdaEvents.SqsEventSource(this.queue.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    // rules.md §6, §8: a campaign paused by its breaker, a bounce blaming the sender's authentication
+    platform.monitoring.alarmOnMetric(
+      this,
+      'CampaignPausedAlarm',
+      'CampaignPaused',
+      'a campaign was paused by its complaint or bounce rate: resume or cancel it (hygiene campaign)',
+    );
+    platform.monitoring.alarmOnMetric(
+      this,
+      'SenderAuthFailureAlarm',
+      'SenderAuthFailure',
+      'a bounce blames the sender authentication (SPF, DKIM, DMARC): fix the sending domain',
     );
   }
 }

@@ -5,11 +5,12 @@
  * and retried, then lands in the dead-letter queue.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleSesMessage } from '#shared/flows/oppositions';
-import { keyTag, logger } from '#shared/powertools';
+import { keyTag, logger, metrics } from '#shared/powertools';
 import { settingsFromEnv } from '#shared/settings';
 import { loadSecrets } from '#store/secrets';
 
@@ -43,6 +44,8 @@ export async function processSesEvents(event: SQSEvent): Promise<PromiseSettledR
 /** The Lambda entry: the middleware turns the settled results into `{ batchItemFailures }`. */
 export const handler = middy(processSesEvents)
   .use(injectLambdaContext(logger, { logEvent: false }))
+  // CampaignPaused, SenderAuthFailure (shared/flows/oppositions.ts): alarms in CDK
+  .use(logMetrics(metrics))
   .use(
     sqsPartialBatchFailure({
       // the default logger prints the whole record, body included: name the message and the error only

@@ -33,7 +33,39 @@ export type SesEventAction =
   /** activity emanating from the person: restarts the retention clock (see contactAfterActivity) */
   | { kind: 'activity'; suppressionKey: string; at: Date }
   /** we solicited the contact: last solicitation time only, never activity */
-  | { kind: 'solicited'; suppressionKey: string; at: Date };
+  | { kind: 'solicited'; suppressionKey: string; at: Date }
+  /**
+   * rules.md §6: one more delivery, complaint or hard bounce of an email campaign for its
+   * breaker, counted once per campaign and contact (the store dedupes repeats)
+   */
+  | { kind: 'campaign-count'; campaignId: string; suppressionKey: string; count: CampaignCount; at: Date }
+  /**
+   * rules.md §6, §8: the bounce says the SENDER failed authentication (SPF, DKIM, DMARC):
+   * the address is not at fault, nothing is counted against it, the operator is alarmed
+   */
+  | { kind: 'sender-fault'; suppressionKey: string; code: string; at: Date; campaignId?: string };
+
+/** What the breaker counts (rules.md §6). */
+export type CampaignCount = 'deliveries' | 'complaints' | 'hardBounces' | 'senderFaults';
+
+/**
+ * rules.md §8: SMTP enhanced status codes of a sender's authentication failure — 5.7.26
+ * (unauthenticated: DMARC, SPF or DKIM), 5.7.27 (SPF), 5.7.515 (Outlook.com: SPF, DKIM and
+ * DMARC required), 5.7.509 (DMARC reject) — as SES reports them, in a recipient's
+ * `status` or in its `diagnosticCode` (« smtp; 550 5.7.26 … »).
+ */
+const SENDER_AUTH_FAILURE = /(?:^|[^\d.])(5\.7\.(?:26|27|515|509))(?![\d])/;
+
+/** The code of a sender's authentication failure in a bounce, if any recipient's diagnostic names one. */
+export function senderAuthFailure(
+  recipients: readonly { status?: string; diagnosticCode?: string }[],
+): string | undefined {
+  for (const r of recipients) {
+    const match = SENDER_AUTH_FAILURE.exec(` ${r.status ?? ''} ${r.diagnosticCode ?? ''}`);
+    if (match) return match[1];
+  }
+  return undefined;
+}
 
 export interface SesEventContext {
   now: Date;
@@ -90,6 +122,37 @@ const earliest = (a: Date, b: Date): Date => (a.getTime() <= b.getTime() ? a : b
  * order: every action is idempotent or monotonic, so applying one twice or late is harmless.
  */
 export function decideSesEvent(record: SesEventRecord, ctx: SesEventContext): SesEventAction[] {
+  const actions = decideForContact(record, ctx);
+  const counted = breakerCount(record);
+  const campaignId = tag(record, 'campaignId');
+  const contactId = tag(record, 'contactId');
+  if (counted && campaignId && contactId && SUPPRESSION_KEY.test(contactId)) {
+    const at = 'timestamp' in counted ? counted.timestamp : record.mail.timestamp;
+    actions.push({ kind: 'campaign-count', campaignId, suppressionKey: contactId, count: counted.count, at });
+  }
+  return actions;
+}
+
+/** What the event adds to its campaign's breaker (rules.md §6), if anything. */
+function breakerCount(record: SesEventRecord): { count: CampaignCount; timestamp: Date } | undefined {
+  switch (record.eventType) {
+    case 'Delivery':
+      return { count: 'deliveries', timestamp: record.delivery.timestamp };
+    case 'Complaint':
+      return { count: 'complaints', timestamp: record.complaint.timestamp };
+    case 'Bounce': {
+      const { bounce } = record;
+      if (senderAuthFailure(bounce.bouncedRecipients)) return { count: 'senderFaults', timestamp: bounce.timestamp };
+      if (bounce.bounceType === 'Permanent' && HARD_BOUNCE_SUBTYPES.has(bounce.bounceSubType))
+        return { count: 'hardBounces', timestamp: bounce.timestamp };
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function decideForContact(record: SesEventRecord, ctx: SesEventContext): SesEventAction[] {
   const campaignId = tag(record, 'campaignId');
   const withCampaign = campaignId ? { campaignId } : {};
   const secret = ctx.suppressionKeySecret;
@@ -101,6 +164,18 @@ export function decideSesEvent(record: SesEventRecord, ctx: SesEventContext): Se
         bounce.bouncedRecipients.map((r) => r.emailAddress),
         secret,
       );
+      // rules.md §8: the sender failed authentication: not the address's fault — no BOUNCED,
+      // no soft bounce; the operator is alarmed
+      const senderFault = senderAuthFailure(bounce.bouncedRecipients);
+      if (senderFault) {
+        return subjects.map((suppressionKey) => ({
+          kind: 'sender-fault',
+          suppressionKey,
+          code: senderFault,
+          at: bounce.timestamp,
+          ...withCampaign,
+        }));
+      }
       if (bounce.bounceType === 'Permanent' && HARD_BOUNCE_SUBTYPES.has(bounce.bounceSubType)) {
         return subjects.flatMap((suppressionKey): SesEventAction[] => [
           {

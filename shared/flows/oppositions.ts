@@ -5,6 +5,8 @@
  * applies them: suppressions, contacts, and the evidence ledger.
  */
 
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { breakerRates, breakerTrips } from '#domain/breaker';
 import {
   contactAfterActivity,
   countSoftBounce,
@@ -17,6 +19,8 @@ import { parseWith } from '#schemas/parse';
 import { readSesMessage } from '#schemas/ses-events';
 import type { Settings } from '#schemas/settings';
 import { inboundSmsSchema } from '#schemas/sms-inbound';
+import { logger, metrics } from '#shared/powertools';
+import { countCampaignEvent, getBreaker, pauseCampaign } from '#store/campaign-breaker';
 import { deleteContact, recordSolicitation, updateContact } from '#store/contacts';
 import { appendLedgerEntries, ledgerEntriesFor } from '#store/ledger';
 import { putSuppression, type SuppressionInput, type SuppressionSource } from '#store/suppressions';
@@ -64,6 +68,28 @@ export interface AppliedAction {
   suppressionKey: string;
   /** false when the event changed nothing (a repeat, an older event, no such contact) */
   changed: boolean;
+}
+
+/**
+ * rules.md §6: after a count, the campaign's breaker: past its thresholds the campaign is
+ * paused (its messages not yet sent are deferred, CAMPAIGN_PAUSED) and the alarm raised,
+ * once. Counts are read back consistently: concurrent events each see every count before theirs.
+ */
+async function judgeBreaker(campaignId: string, settings: Settings, at: Date): Promise<void> {
+  const state = await getBreaker(campaignId);
+  const reason = breakerTrips(state, settings);
+  if (!reason) return;
+  if (await pauseCampaign(campaignId, reason, at)) {
+    const { complaintRate, hardBounceRate } = breakerRates(state);
+    logger.error('CAMPAIGN PAUSED by its complaint or bounce rate: an operator must resume or cancel it', {
+      campaignId,
+      reason,
+      deliveries: state.deliveries,
+      complaintRate,
+      hardBounceRate,
+    });
+    metrics.addMetric('CampaignPaused', MetricUnit.Count, 1);
+  }
 }
 
 /** Applies the actions of one SES event, in order. */
@@ -128,6 +154,24 @@ export async function applySesActions(
         await recordSolicitation(suppressionKey, action.at);
         applied.push({ kind: action.kind, suppressionKey, changed: true });
         break;
+      case 'sender-fault':
+        // rules.md §8: nothing against the address; the operator must fix SPF, DKIM or DMARC
+        logger.error(
+          'SENDER AUTHENTICATION FAILURE: a bounce blames the sender, not the address (check SPF, DKIM, DMARC)',
+          {
+            code: action.code,
+            campaignId: action.campaignId,
+          },
+        );
+        metrics.addMetric('SenderAuthFailure', MetricUnit.Count, 1);
+        applied.push({ kind: action.kind, suppressionKey, changed: false });
+        break;
+      case 'campaign-count': {
+        const counted = await countCampaignEvent(action.campaignId, suppressionKey, action.count, action.at);
+        applied.push({ kind: action.kind, suppressionKey, changed: counted });
+        if (counted) await judgeBreaker(action.campaignId, settings, action.at);
+        break;
+      }
     }
   }
   return applied;

@@ -16,6 +16,7 @@ import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { SendQueueMessage } from '#schemas/send-message';
 import type { Settings } from '#schemas/settings';
+import { getBreaker } from '#store/campaign-breaker';
 import { sqsClient } from '#store/client-sqs';
 import type { ContactItem } from '#store/contacts';
 import { backoff, chunk, inParallel } from '#store/dynamo-batch';
@@ -177,6 +178,10 @@ export async function sendCampaign(
     return { report, reads, timings };
   }
 
+  // rules.md §6: a campaign paused by its breaker defers every message; a cancelled one sends nothing
+  const breaker = campaign.channel === 'email' ? await getBreaker(campaign.campaignId) : undefined;
+  if (breaker?.cancelledAt)
+    throw new CampaignInvalid(`campaign ${campaign.campaignId}: cancelled by an operator (hygiene campaign cancel)`);
   const earlier = await sendsOfCampaign(campaign.campaignId);
   reads.items += earlier.itemsRead;
   reads.requests += Math.max(1, Math.ceil(earlier.itemsRead / 1000));
@@ -214,7 +219,8 @@ export async function sendCampaign(
     reads.items += found.size;
 
     const queue: QueuedSend[] = [];
-    const deferred: { suppressionKey: string; channel: typeof channel; notBefore?: string }[] = [];
+    const deferred: { suppressionKey: string; channel: typeof channel; notBefore?: string; reasons: SendReason[] }[] =
+      [];
     for (const contact of contacts) {
       report.counts.audience++;
       const gate = gateContact(contact, campaign, {
@@ -224,6 +230,7 @@ export async function sendCampaign(
         sentInCapWindow: sentInCapWindow(contact, now, settings),
         // rules.md §7: the source notice is owed until a message carried it
         firstMessage: !contact.informedAt,
+        paused: breaker?.pausedAt !== undefined,
       });
       const decision: ContactDecision = {
         suppressionKey: contact.suppressionKey,
@@ -256,6 +263,7 @@ export async function sendCampaign(
         deferred.push({
           suppressionKey: contact.suppressionKey,
           channel,
+          reasons: gate.reasons,
           ...(gate.notBefore ? { notBefore: gate.notBefore } : {}),
         });
     }

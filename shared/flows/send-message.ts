@@ -5,6 +5,8 @@
  * provider is called, then the message goes out through SES (email) or the SMS adapter,
  * carrying what rules.md §7 requires, and the solicitation is recorded.
  */
+
+import type { BreakerState } from '#domain/breaker';
 import type { Contact } from '#domain/contact';
 import { needsSourceNotice, renderEmail, renderSms } from '#domain/content';
 import { gateContact, judgeCampaign, sentInCapWindow } from '#domain/gate';
@@ -17,6 +19,7 @@ import { type SendQueueMessage, sendMessageSchema } from '#schemas/send-message'
 import type { Settings } from '#schemas/settings';
 import { keyTag, logger } from '#shared/powertools';
 import { isThrottling, retryThrottled, type Sleep, StillThrottled, TokenBucket } from '#shared/sending-rate';
+import { getBreaker } from '#store/campaign-breaker';
 import { getContact, recordSolicitation, updateContact } from '#store/contacts';
 import { type EmailToSend, sendEmail } from '#store/email';
 import { appendLedgerEntries } from '#store/ledger';
@@ -39,7 +42,7 @@ export type SendOutcome =
   /** a claim exists: this message was sent, or may have been (redelivery, earlier run) */
   | { status: 'duplicate' }
   | { status: 'skipped'; reasons: SendReason[] }
-  | { status: 'deferred'; notBefore?: string }
+  | { status: 'deferred'; notBefore?: string; reasons?: SendReason[] }
   /** the provider refused it for good (e.g. MessageRejected): marked failed, not retried */
   | { status: 'failed'; error: string }
   /** the provider's answer was lost: the claim stays, the message is never sent again (at most once) */
@@ -84,6 +87,17 @@ function isPermanent(error: unknown): boolean {
 /** The campaigns of one batch of messages, read once each. */
 export class CampaignVersions {
   private readonly read = new Map<string, Promise<CampaignVersion | undefined>>();
+  private readonly breakers = new Map<string, Promise<BreakerState>>();
+
+  /** rules.md §6: the campaign's breaker, read once a batch (a pause reaches the next batch) */
+  breaker(campaignId: string): Promise<BreakerState> {
+    let state = this.breakers.get(campaignId);
+    if (!state) {
+      state = getBreaker(campaignId);
+      this.breakers.set(campaignId, state);
+    }
+    return state;
+  }
 
   get(campaignId: string): Promise<CampaignVersion | undefined> {
     let version = this.read.get(campaignId);
@@ -122,6 +136,9 @@ export async function sendOne(
     return { outcome: { status: 'campaign-refused' } };
   const campaign: Campaign = version.campaign;
   if (judgeCampaign(campaign, settings).status !== 'accepted') return { outcome: { status: 'campaign-refused' } };
+  // rules.md §6: the breaker of an email campaign (cancelled: nothing more goes out)
+  const breaker = channel === 'email' ? await campaigns.breaker(campaignId) : undefined;
+  if (breaker?.cancelledAt) return { outcome: { status: 'campaign-refused' } };
 
   const contact = await getContact(suppressionKey);
   if (!contact) return { outcome: { status: 'gone' } };
@@ -132,15 +149,23 @@ export async function sendOne(
     suppression: await suppressionNow(contact),
     sentInCapWindow: sentInCapWindow(contact, now, settings),
     firstMessage,
+    paused: breaker?.pausedAt !== undefined,
   });
   if (gate.status === 'skip') {
     await recordSkipped(campaignId, suppressionKey, channel, gate.reasons, now);
     return { outcome: { status: 'skipped', reasons: gate.reasons } };
   }
   if (gate.status === 'defer') {
-    const entry = { suppressionKey, channel, ...(gate.notBefore ? { notBefore: gate.notBefore } : {}) };
+    const entry = {
+      suppressionKey,
+      channel,
+      reasons: gate.reasons,
+      ...(gate.notBefore ? { notBefore: gate.notBefore } : {}),
+    };
     await recordDeferred(campaignId, [entry], now);
-    return { outcome: { status: 'deferred', ...(gate.notBefore ? { notBefore: gate.notBefore } : {}) } };
+    return {
+      outcome: { status: 'deferred', reasons: gate.reasons, ...(gate.notBefore ? { notBefore: gate.notBefore } : {}) },
+    };
   }
 
   if (!(await claimSend(campaignId, suppressionKey, now, channel))) return { outcome: { status: 'duplicate' } };

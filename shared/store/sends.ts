@@ -190,7 +190,7 @@ async function putOpen(record: SendRecord): Promise<boolean> {
 /** Records contacts deferred to the next SMS window, for a later run of the campaign. */
 export async function recordDeferred(
   campaignId: string,
-  entries: readonly { suppressionKey: string; channel: Channel; notBefore?: string }[],
+  entries: readonly { suppressionKey: string; channel: Channel; notBefore?: string; reasons?: SendReason[] }[],
   at: Date,
   concurrency = 8,
 ): Promise<void> {
@@ -202,6 +202,8 @@ export async function recordDeferred(
       status: 'deferred',
       at: at.toISOString(),
       ...(e.notBefore ? { notBefore: e.notBefore } : {}),
+      // WINDOW, FREQ_CAP, CAMPAIGN_PAUSED (rules.md §6)
+      ...(e.reasons?.length ? { reasons: e.reasons } : {}),
     }),
   );
 }
@@ -247,7 +249,8 @@ export async function sendsOfCampaign(campaignId: string): Promise<{ records: Se
     );
     for (const item of out.Items ?? []) {
       itemsRead++;
-      if (item.suppressionKey !== CAMPAIGN_ITEM) records.push(toRecord(item));
+      // the campaign's own items (#campaign, #breaker, #counted#…) are not sends
+      if (!String(item.suppressionKey).startsWith('#')) records.push(toRecord(item));
     }
     startKey = out.LastEvaluatedKey;
   } while (startKey);

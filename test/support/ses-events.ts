@@ -36,6 +36,8 @@ export interface FixtureOptions {
   at?: string;
   /** click.link */
   link?: string;
+  /** the campaignId tag; absent = the fixture's own, `null` removes it */
+  campaignId?: string | null;
 }
 
 type Json = Record<string, unknown>;
@@ -50,6 +52,8 @@ export function sesRecord(name: SesFixture, options: FixtureOptions = {}): Json 
   if (tags) {
     if (options.contactId === null || options.contactId === undefined) delete tags.contactId;
     else tags.contactId = [options.contactId];
+    if (options.campaignId === null) delete tags.campaignId;
+    else if (options.campaignId !== undefined) tags.campaignId = [options.campaignId];
   }
   if (options.mailAt) mail.timestamp = options.mailAt;
   const part = Object.keys(record).find((k) => !['eventType', 'notificationType', 'mail'].includes(k));

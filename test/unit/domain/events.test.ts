@@ -7,6 +7,7 @@ import {
   decideSesEvent,
   isStopText,
   type SesEventAction,
+  senderAuthFailure,
   suppressionRemovesContact,
 } from '#domain/events';
 import { emailSuppressionKey, phoneSuppressionKey } from '#domain/keys';
@@ -22,13 +23,15 @@ const key = (address: string) => emailSuppressionKey(address, secret) as string;
 const TO = 'jean.dupont@societe.fr';
 const K = key(TO);
 
-function decide(name: SesFixture, options: FixtureOptions = {}, mutate?: (r: Record<string, unknown>) => void) {
+function decideAll(name: SesFixture, options: FixtureOptions = {}, mutate?: (r: Record<string, unknown>) => void) {
   const record = sesRecord(name, { to: TO, contactId: K, ...options });
   mutate?.(record);
   const message = readSesMessage(JSON.stringify(record));
   if (message.kind !== 'event') throw new Error(`expected an event, got ${message.type}`);
   return decideSesEvent(message.record, ctx);
 }
+/** the actions on the contact (the campaign's breaker count is tested apart, below) */
+const decide = (...args: Parameters<typeof decideAll>) => decideAll(...args).filter((a) => a.kind !== 'campaign-count');
 const kinds = (actions: SesEventAction[]) => actions.map((a) => a.kind);
 
 describe('decideSesEvent: every event type (rules.md §8)', () => {
@@ -367,5 +370,80 @@ describe('strongestSuppression: a person over all their keys (rules.md §0.1, §
     [[], undefined],
   ] as const)('%j → %s', (reasons, strongest) => {
     expect(strongestSuppression(reasons)).toBe(strongest);
+  });
+});
+
+describe('the breaker counts and the sender-fault bounce (rules.md §6, §8)', () => {
+  const counted = (actions: SesEventAction[]) =>
+    actions.flatMap((a) => (a.kind === 'campaign-count' ? [[a.campaignId, a.suppressionKey, a.count]] : []));
+
+  it.each<[SesFixture, string]>([
+    ['delivery', 'deliveries'],
+    ['complaint', 'complaints'],
+    ['bounce-permanent', 'hardBounces'],
+  ])('%s counts %s for its campaign and contact', (name, count) => {
+    expect(counted(decideAll(name, { campaignId: 'printemps-2027' }))).toEqual([['printemps-2027', K, count]]);
+  });
+
+  it('a soft bounce, an open, a click count nothing; an event with no campaign tag neither', () => {
+    for (const name of ['bounce-transient', 'open', 'click'] as SesFixture[])
+      expect(counted(decideAll(name, { campaignId: 'printemps-2027' }))).toEqual([]);
+    expect(counted(decideAll('delivery', { campaignId: null }))).toEqual([]);
+  });
+
+  const authBounce = (recipient: Record<string, string>, bounceType = 'Permanent') =>
+    decideAll('bounce-permanent', { campaignId: 'printemps-2027' }, (r) => {
+      const bounce = (r.bounce ?? (r.detail as Record<string, unknown>)?.bounce) as Record<string, unknown>;
+      bounce.bounceType = bounceType;
+      bounce.bouncedRecipients = [{ emailAddress: TO, action: 'failed', ...recipient }];
+    });
+
+  it.each([
+    [
+      {
+        status: '5.7.26',
+        diagnosticCode: 'smtp; 550 5.7.26 This mail has been blocked because the sender is unauthenticated.',
+      },
+      '5.7.26',
+    ],
+    [
+      { status: '5.0.0', diagnosticCode: 'smtp; 550-5.7.26 Unauthenticated email from acme.fr is not accepted' },
+      '5.7.26',
+    ],
+    [{ diagnosticCode: 'smtp; 550 5.7.27 Sender address has null MX' }, '5.7.27'],
+    [
+      {
+        status: '5.7.515',
+        diagnosticCode:
+          "smtp; 550 5.7.515 Access denied, sending domain doesn't meet the required authentication level.",
+      },
+      '5.7.515',
+    ],
+    [
+      {
+        status: '5.7.509',
+        diagnosticCode: 'smtp; 550 5.7.509 Access denied, sending domain does not pass DMARC verification',
+      },
+      '5.7.509',
+    ],
+  ])(
+    "a bounce whose diagnostic is %j is the sender's fault (%s): no BOUNCED, no soft bounce, counted apart",
+    (recipient, code) => {
+      const actions = authBounce(recipient);
+      expect(kinds(actions)).toEqual(['sender-fault', 'campaign-count']);
+      expect(actions[0]).toMatchObject({ kind: 'sender-fault', code, campaignId: 'printemps-2027' });
+      expect(counted(actions)).toEqual([['printemps-2027', K, 'senderFaults']]);
+      // a transient one too: not a soft bounce of the address
+      expect(kinds(authBounce(recipient, 'Transient'))).toEqual(['sender-fault', 'campaign-count']);
+    },
+  );
+
+  it.each([
+    [{ status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
+    [{ status: '5.7.1', diagnosticCode: 'smtp; 550 5.7.1 Message rejected' }],
+    [{ diagnosticCode: 'smtp; 550 5.7.260 not a real code' }],
+  ])('%j is not a sender authentication failure', (recipient) => {
+    expect(senderAuthFailure([recipient])).toBeUndefined();
+    expect(kinds(authBounce(recipient))).toEqual(['suppress', 'delete-contact', 'campaign-count']);
   });
 });
