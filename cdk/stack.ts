@@ -52,6 +52,7 @@ export class ProspectHygieneStack extends Stack {
     this.smsInbound = new SmsInbound(this, 'SmsInbound', platform);
     this.sending = new Sending(this, 'Sending', platform, {
       configurationSet: this.sesEvents.configurationSet,
+      trackedConfigurationSet: this.sesEvents.trackedConfigurationSet,
       unsubscribeBaseUrl: this.config.unsubscribeBaseUrl ?? this.unsubscribe.baseUrl,
     });
     this.retentionPurge = new RetentionPurge(this, 'RetentionPurge', platform);
@@ -71,7 +72,16 @@ export class ProspectHygieneStack extends Stack {
       this.output(def.envVar, this.storage.table(def).tableName, `${def.id} table`);
     }
     this.output(SECRET_ENV_VAR, this.storage.secret.secretArn, 'HMAC keys (Secrets Manager)');
-    this.output('CONFIGURATION_SET', this.sesEvents.configurationSet.configurationSetName, 'SES configuration set');
+    this.output(
+      'CONFIGURATION_SET',
+      this.sesEvents.configurationSet.configurationSetName,
+      'SES configuration set (untracked)',
+    );
+    this.output(
+      'TRACKED_CONFIGURATION_SET',
+      this.sesEvents.trackedConfigurationSet.configurationSetName,
+      'SES configuration set with open and click tracking (contacts with tracking consent)',
+    );
     this.output('UNSUBSCRIBE_BASE_URL', this.unsubscribe.baseUrl, 'one-click unsubscribe endpoint');
     this.output(INGEST_QUEUE_ENV_VAR, this.ingestion.queue.queue.queueUrl, 'manifests to ingest');
     this.output(

@@ -21,6 +21,8 @@ export function localStackEnv(cwd = process.cwd()): Record<string, string> {
     }),
     [bucketDefinition.envVar]: localBucketName,
     HYGIENE_SECRETS_FILE: join(cwd, '.local', 'secrets.json'),
+    // design.md §5: the configuration set of each message (the local stack serves it at /local/sends)
+    SES_SENDS_LOG: join(cwd, '.local', 'ses-sends.jsonl'),
   };
   for (const def of tables) env[def.envVar] = localTableName(def);
   return env;

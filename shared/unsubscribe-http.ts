@@ -12,7 +12,12 @@
  *
  * No personal data in or out: the token carries a suppression key and a campaign id only.
  */
-import { type TokenKeyRing, type VerifiedToken, verifyUnsubscribeToken } from '#domain/unsubscribe-token';
+import {
+  type TokenKeyRing,
+  type VerifiedToken,
+  verifyTrackingToken,
+  verifyUnsubscribeToken,
+} from '#domain/unsubscribe-token';
 
 export interface UnsubscribeRequest {
   method: string;
@@ -35,15 +40,19 @@ export interface UnsubscribeDeps {
   now: Date;
   /** records the opposition (shared/flows/oppositions.ts recordUnsubscribe) */
   record: (token: Extract<VerifiedToken, { ok: true }>, source: UnsubscribeSource) => Promise<unknown>;
+  /** rules.md §7b: withdraws the tracking consent (shared/flows/oppositions.ts recordTrackingWithdrawal) */
+  withdrawTracking?: (token: Extract<VerifiedToken, { ok: true }>) => Promise<unknown>;
 }
 
 const TOKEN_PATH = /\/u\/([A-Za-z0-9_.-]{1,512})\/?$/;
+/** rules.md §7b: the tracking withdrawal link */
+const TRACKING_PATH = /\/t\/([A-Za-z0-9_.-]{1,512})\/?$/;
 /** One-click bodies are a few bytes; anything bigger is not read. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** The token in a request path, or undefined when the path is not `…/u/<token>`. */
+/** The token in a request path, or undefined when the path is not `…/u/<token>` or `…/t/<token>`. */
 export function tokenFromPath(path: string): string | undefined {
-  return TOKEN_PATH.exec(path)?.[1];
+  return TOKEN_PATH.exec(path)?.[1] ?? TRACKING_PATH.exec(path)?.[1];
 }
 
 /**
@@ -125,13 +134,36 @@ export const INVALID_PAGE = page(
 
 const NOT_FOUND_PAGE = page('Page introuvable', '<p>Cette page n’existe pas.</p>');
 
+/** rules.md §7b: the tracking withdrawal page: GET changes nothing, the button posts. */
+export const TRACKING_CONFIRM_PAGE = page(
+  "Mesure d'ouverture et de clics",
+  `<p>Vous aviez accepté que nous mesurions l'ouverture de nos messages et les clics sur leurs liens. Vous pouvez retirer ce consentement : nos messages ne seront plus mesurés. Vous continuerez à les recevoir (pour ne plus les recevoir, utilisez le lien « se désinscrire »).</p>
+<form method="post"><input type="hidden" name="confirm" value="1"><button type="submit">Ne plus mesurer</button></form>`,
+);
+
+export const TRACKING_DONE_PAGE = page(
+  'Mesure désactivée',
+  "<p>C'est fait : l'ouverture de nos messages et les clics sur leurs liens ne sont plus mesurés pour vous.</p>",
+);
+
 /** Serves one request of the unsubscribe endpoint. */
 export async function serveUnsubscribe(
   request: UnsubscribeRequest,
   deps: UnsubscribeDeps,
 ): Promise<UnsubscribeResponse> {
   const method = request.method.toUpperCase();
-  const token = tokenFromPath(request.path);
+  const trackingToken = TRACKING_PATH.exec(request.path)?.[1];
+  if (trackingToken && deps.withdrawTracking) {
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST')
+      return { status: 405, headers: { ...PAGE_HEADERS, allow: 'GET, HEAD, POST' }, body: '' };
+    const verified = verifyTrackingToken(trackingToken, deps.tokenKeys, deps.now);
+    if (!verified.ok) return { status: 400, headers: PAGE_HEADERS, body: method === 'HEAD' ? '' : INVALID_PAGE };
+    if (method !== 'POST')
+      return { status: 200, headers: PAGE_HEADERS, body: method === 'HEAD' ? '' : TRACKING_CONFIRM_PAGE };
+    await deps.withdrawTracking(verified);
+    return { status: 200, headers: PAGE_HEADERS, body: TRACKING_DONE_PAGE };
+  }
+  const token = TOKEN_PATH.exec(request.path)?.[1];
   if (!token) return { status: 404, headers: PAGE_HEADERS, body: NOT_FOUND_PAGE };
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
     return { status: 405, headers: { ...PAGE_HEADERS, allow: 'GET, HEAD, POST' }, body: '' };

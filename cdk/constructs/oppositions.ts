@@ -24,7 +24,10 @@ const unsubscribeTimeout = Duration.seconds(10);
 
 /** SES configuration set → EventBridge default bus → rule → SQS → ses-events. */
 export class SesEvents extends Construct {
+  /** every message by default: untracked (no open pixel, links unchanged; rules.md §7b) */
   readonly configurationSet: ses.ConfigurationSet;
+  /** messages to contacts with tracking consent only (rules.md §7b): open and click tracking */
+  readonly trackedConfigurationSet: ses.ConfigurationSet;
   readonly queue: WorkQueue;
   readonly handler: HygieneFunction;
 
@@ -33,16 +36,36 @@ export class SesEvents extends Construct {
     const { settings } = platform.config;
     // rules.md §8: a hard bounce or a complaint stops every later message, even one sent
     // by a path that forgot to check our own suppressions.
-    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
-      configurationSetName: settings.configurationSet,
-      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
-      reputationMetrics: true,
-      sendingEnabled: true,
-    });
-    // SES publishes to the account's default bus only.
-    this.configurationSet.addEventDestination('ToEventBridge', {
-      destination: ses.EventDestination.eventBus(events.EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
-    });
+    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    /** what both sets publish: everything about delivery and the person's "no", never opens or clicks */
+    const untrackedEvents = [
+      ses.EmailSendingEvent.SEND,
+      ses.EmailSendingEvent.REJECT,
+      ses.EmailSendingEvent.BOUNCE,
+      ses.EmailSendingEvent.COMPLAINT,
+      ses.EmailSendingEvent.DELIVERY,
+      ses.EmailSendingEvent.DELIVERY_DELAY,
+      ses.EmailSendingEvent.SUBSCRIPTION,
+      ses.EmailSendingEvent.RENDERING_FAILURE,
+    ];
+    const configurationSet = (id: string, name: string, events: ses.EmailSendingEvent[]) => {
+      const set = new ses.ConfigurationSet(this, id, {
+        configurationSetName: name,
+        suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+        reputationMetrics: true,
+        sendingEnabled: true,
+      });
+      // SES publishes to the account's default bus only. SES inserts an open pixel and
+      // rewrites links only for a set whose destination takes open and click events.
+      set.addEventDestination('ToEventBridge', { destination: ses.EventDestination.eventBus(defaultBus), events });
+      return set;
+    };
+    this.configurationSet = configurationSet('ConfigurationSet', settings.configurationSet, untrackedEvents);
+    this.trackedConfigurationSet = configurationSet('TrackedConfigurationSet', settings.trackedConfigurationSet, [
+      ...untrackedEvents,
+      ses.EmailSendingEvent.OPEN,
+      ses.EmailSendingEvent.CLICK,
+    ]);
 
     this.queue = new WorkQueue(this, 'Events', {
       monitoring: platform.monitoring,
@@ -54,7 +77,9 @@ export class SesEvents extends Construct {
       eventPattern: {
         source: ['aws.ses'],
         // only this deployment's messages, not another application's on the same account
-        detail: { mail: { tags: { 'ses:configuration-set': [settings.configurationSet] } } },
+        detail: {
+          mail: { tags: { 'ses:configuration-set': [settings.configurationSet, settings.trackedConfigurationSet] } },
+        },
       },
       targets: [new eventTargets.SqsQueue(this.queue.queue, { deadLetterQueue: this.queue.deadLetterQueue })],
     });
@@ -103,12 +128,15 @@ export class Unsubscribe extends Construct {
     // Suppressions and the ledger, nothing else: the endpoint is public.
     this.handler = new HygieneFunction(this, 'Handler', platform, {
       name: 'unsubscribe',
-      description: 'one-click unsubscribe endpoint (RFC 8058)',
+      description: 'one-click unsubscribe endpoint (RFC 8058) and tracking withdrawal (rules.md §7b)',
       timeout: unsubscribeTimeout,
       reservedConcurrency: platform.config.deployment.unsubscribeConcurrency,
     })
       .useTable(suppressionsTable, 'suppress')
       .useTable(ledgerTable, 'append')
+      // rules.md §7b: a withdrawal rewrites the contact by a versioned conditional put: read
+      // and put only — the public endpoint can neither delete nor batch-write contacts
+      .useTable(contactsTable, 'append')
       .useSecret();
     // RFC 8058: mailbox providers POST without credentials; the signed token is the authorisation.
     this.url = this.handler.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });

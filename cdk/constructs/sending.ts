@@ -27,6 +27,8 @@ export const SEND_QUEUE_ENV_VAR = 'SEND_QUEUE_URL';
 
 export interface SendingProps {
   configurationSet: ses.IConfigurationSet;
+  /** rules.md §7b: messages to contacts with tracking consent */
+  trackedConfigurationSet: ses.IConfigurationSet;
   /** where unsubscribe tokens are redeemed: `<base>/u/<token>` */
   unsubscribeBaseUrl: string;
 }
@@ -107,6 +109,7 @@ export class Sending extends Construct {
           resources: [
             `arn:${partition}:ses:${region}:${account}:identity/${deployment.sendingDomain}`,
             `arn:${partition}:ses:${region}:${account}:configuration-set/${props.configurationSet.configurationSetName}`,
+            `arn:${partition}:ses:${region}:${account}:configuration-set/${props.trackedConfigurationSet.configurationSetName}`,
           ],
         }),
       )

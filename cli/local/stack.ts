@@ -12,6 +12,7 @@ import { logger } from '#shared/powertools';
 import { localBucketName } from '#shared/resources';
 import { resetSettings, settingsFromEnv } from '#shared/settings';
 import { resetClients } from '#store/clients';
+import { readLocalSends } from '#store/email';
 import { ensureSecretsFile, resetSecrets } from '#store/secrets';
 import { type RunningEmulators, startEmulators } from './emulators.ts';
 import { provision } from './provision.ts';
@@ -60,7 +61,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const secretsFile = join(options.dataDir ?? options.workDir, 'secrets.json');
   await ensureSecretsFile(secretsFile);
-  Object.assign(process.env, emulators.env, { HYGIENE_SECRETS_FILE: secretsFile });
+  // design.md §5: the configuration set of each message, which the SES emulator drops
+  const sendsLog = join(options.dataDir ?? options.workDir, 'ses-sends.jsonl');
+  Object.assign(process.env, emulators.env, { HYGIENE_SECRETS_FILE: secretsFile, SES_SENDS_LOG: sendsLog });
   process.env.HYGIENE_SETTINGS = JSON.stringify(settings);
   delete process.env.HYGIENE_SECRETS;
   resetClients();
@@ -103,6 +106,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The Function URL of the unsubscribe function, as a plain HTTP server (payload v2 events).
   const { serveFunctionUrl } = await import('../../functions/unsubscribe/handler.ts');
   unsubscribe.on('request', (req, res) => {
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/local/sends') {
+      // design.md §5: which configuration set each message used (the SES emulator drops it)
+      void readLocalSends(sendsLog).then((sends) => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(
+          JSON.stringify(
+            sends.map(({ messageId, to, campaignId, configurationSet }) => ({
+              messageId,
+              to,
+              campaignId,
+              configurationSet,
+            })),
+          ),
+        );
+      });
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -169,7 +189,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { ...outcomesRoute, queue: queues.outcomes as LocalQueue },
   ]);
 
-  const env = { ...emulators.env, ...names.env, HYGIENE_SECRETS_FILE: secretsFile };
+  const env = { ...emulators.env, ...names.env, HYGIENE_SECRETS_FILE: secretsFile, SES_SENDS_LOG: sendsLog };
   return {
     emulators,
     env,

@@ -7,8 +7,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { tokenKeyId } from '#domain/unsubscribe-token';
-import { recordUnsubscribe } from '#shared/flows/oppositions';
+import { recordTrackingWithdrawal, recordUnsubscribe } from '#shared/flows/oppositions';
 import { keyTag, logger } from '#shared/powertools';
+import { settingsFromEnv } from '#shared/settings';
 import { serveUnsubscribe, tokenFromPath } from '#shared/unsubscribe-http';
 import { loadSecrets, secretsWithTokenKey } from '#store/secrets';
 
@@ -49,6 +50,14 @@ export async function serveFunctionUrl(event: APIGatewayProxyEventV2): Promise<A
           campaignId: token.campaignId,
           source,
           created,
+        });
+      },
+      withdrawTracking: async (token) => {
+        const { changed } = await recordTrackingWithdrawal(token, now, settingsFromEnv());
+        logger.info('tracking consent withdrawn', {
+          key: keyTag(token.suppressionKey),
+          campaignId: token.campaignId,
+          changed,
         });
       },
     },

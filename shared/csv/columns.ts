@@ -85,6 +85,13 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalColumn, readonly string[]>
   ],
   product_categories: ['product_categories', 'categories', 'categories de produits', 'product categories'],
   origin: ['origin', 'origine'],
+  // rules.md §7b: consent to the measurement of opens and clicks, apart from the consent to be prospected
+  tracking_consent_at: [
+    'tracking_consent_at',
+    'date_consentement_suivi',
+    'date consentement suivi',
+    'tracking consent date',
+  ],
   // rules.md §4 R7: a contract in progress with the advertiser (calls about it need no consent)
   contract_active: ['contract_active', 'contrat_en_cours', 'contrat en cours', 'contrat actif', 'active contract'],
   // rules.md §4b: what the exporting tool says of the person's opt-outs and bounces

@@ -28,6 +28,8 @@ export interface ListRow {
   last_purchase_at?: string;
   product_categories?: string;
   origin?: string;
+  /** rules.md §7b: when the person consented to the measurement of their opens and clicks */
+  tracking_consent_at?: string;
   /** rules.md §4 R7: `true`/`oui` when a contract with the advertiser is in progress (calls, basis `contract`) */
   contract_active?: string;
   /** rules.md §4b: an export's opt-out or bounce status (a generic `status`/`statut`: every channel of the row) */
@@ -128,6 +130,10 @@ export interface Contact {
   /** ISO instant after which the contact may no longer be solicited (rules.md §5) */
   expiresAt: string;
   repermissionFlaggedAt?: string;
+  /** rules.md §7b: the person's consent to the measurement of their opens and clicks, with its proof */
+  trackingConsent?: { at: string; wording: string; wordingVersion: string; listId: string };
+  /** rules.md §7b: when the person withdrew it; a list bringing an older consent does not restore it */
+  trackingWithdrawnAt?: string;
   /** calls the sales team made within the call cap's window (rules.md §6b FREQ_CAP), ISO instants */
   recentCalls?: string[];
   /** soft bounces within the counting window (rules.md §8), ISO instants */

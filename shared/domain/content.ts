@@ -7,6 +7,7 @@
 import type { Campaign } from '../schemas/campaign.ts';
 import type { Contact } from './contact.ts';
 import type { SendReason } from './reasons.ts';
+import { TRACKING_OPT_OUT_PLACEHOLDER } from './tracking.ts';
 
 /** `{{unsubscribeUrl}}` (spaces inside the braces tolerated). */
 export const UNSUBSCRIBE_PLACEHOLDER = /\{\{\s*unsubscribeUrl\s*\}\}/g;
@@ -17,6 +18,13 @@ export const UNSUBSCRIBE_PLACEHOLDER = /\{\{\s*unsubscribeUrl\s*\}\}/g;
 export const SOURCE_PLACEHOLDER = /\{\{\s*source\s*\}\}/g;
 const HAS_SOURCE_PLACEHOLDER = /\{\{\s*source\s*\}\}/;
 const FIRST_NAME_PLACEHOLDER = /\{\{\s*firstName\s*\}\}/g;
+/** with no first name, the placeholder goes with the space before it: « Bonjour, », not « Bonjour , » (issue 22) */
+const FIRST_NAME_WITH_SPACE = /[ \t]*\{\{\s*firstName\s*\}\}/g;
+const TRACKING_OPT_OUT_ALL = new RegExp(TRACKING_OPT_OUT_PLACEHOLDER.source, 'g');
+
+/** The first name into a text (already escaped for HTML when it must be). */
+const withFirstName = (text: string, firstName: string): string =>
+  firstName === '' ? text.replace(FIRST_NAME_WITH_SPACE, '') : text.replace(FIRST_NAME_PLACEHOLDER, firstName);
 const STOP_AU = /\bSTOP\s+au\s+\d{5}\b/i;
 
 export interface RenderedEmail {
@@ -56,25 +64,29 @@ export function sourceNotice(contact: Contact, advertiser: string): string | und
 export function renderEmail(
   campaign: Campaign,
   contact: Contact,
-  options: { unsubscribeUrl: string; firstMessage: boolean },
+  options: { unsubscribeUrl: string; firstMessage: boolean; trackingOptOutUrl?: string },
 ): RenderedEmail {
+  const trackingUrl = options.trackingOptOutUrl ?? '';
   const firstName = contact.firstName ?? '';
   const notice = needsSourceNotice(contact, options.firstMessage)
     ? (sourceNotice(contact, campaign.advertiser) ?? '')
     : '';
   const text = (campaign.message.text ?? '')
     .replace(UNSUBSCRIBE_PLACEHOLDER, options.unsubscribeUrl)
-    .replace(FIRST_NAME_PLACEHOLDER, firstName)
-    .replace(SOURCE_PLACEHOLDER, notice);
+    .replace(SOURCE_PLACEHOLDER, notice)
+    .replace(TRACKING_OPT_OUT_ALL, trackingUrl);
   const rendered: RenderedEmail = {
-    subject: (campaign.message.subject ?? '').replace(FIRST_NAME_PLACEHOLDER, firstName),
-    text,
+    subject: withFirstName(campaign.message.subject ?? '', firstName),
+    text: withFirstName(text, firstName),
   };
   if (campaign.message.html !== undefined) {
-    rendered.html = campaign.message.html
-      .replace(UNSUBSCRIBE_PLACEHOLDER, escapeHtml(options.unsubscribeUrl))
-      .replace(FIRST_NAME_PLACEHOLDER, escapeHtml(firstName))
-      .replace(SOURCE_PLACEHOLDER, escapeHtml(notice));
+    rendered.html = withFirstName(
+      campaign.message.html
+        .replace(UNSUBSCRIBE_PLACEHOLDER, escapeHtml(options.unsubscribeUrl))
+        .replace(SOURCE_PLACEHOLDER, escapeHtml(notice))
+        .replace(TRACKING_OPT_OUT_ALL, escapeHtml(trackingUrl)),
+      escapeHtml(firstName),
+    );
   }
   return rendered;
 }
@@ -87,7 +99,7 @@ export function renderSms(campaign: Campaign, contact: Contact, options: { first
       ? `Coordonnées obtenues auprès de ${contact.collector.trim()} ; vous pouvez vous y opposer.`
       : '';
   let text = (campaign.message.text ?? '')
-    .replace(FIRST_NAME_PLACEHOLDER, contact.firstName ?? '')
+    .replace(FIRST_NAME_WITH_SPACE, contact.firstName ? ` ${contact.firstName}` : '')
     .replace(SOURCE_PLACEHOLDER, notice)
     .replace(/ {2,}/g, ' ')
     .trim();

@@ -26,6 +26,8 @@ export const LEDGER_ENTRY_TYPES = [
   'ttl-receipt',
   'dsr-export',
   'dsr-erasure',
+  // rules.md §7b: the person withdrew their consent to the measurement of opens and clicks
+  'tracking-withdrawn',
 ] as const;
 export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
 

@@ -355,6 +355,15 @@ export class ListJudge {
     if (row.job_title) contact.jobTitle = row.job_title;
     if (a.lastActivityAt !== undefined) contact.lastActivityAt = iso(a.lastActivityAt);
     if (a.lastPurchaseAt !== undefined) contact.lastPurchaseAt = iso(a.lastPurchaseAt);
+    const tracking = m.consent?.tracking;
+    if (a.trackingConsentAt !== undefined && tracking) {
+      contact.trackingConsent = {
+        at: iso(a.trackingConsentAt),
+        wording: tracking.wording,
+        wordingVersion: tracking.wordingVersion,
+        listId: m.listId,
+      };
+    }
     if (a.consentAt !== undefined && m.consent) {
       // rules.md §4 R7, §5: the proof of consent is kept with the contact
       contact.consent = {

@@ -24,8 +24,17 @@ export function mergeContact(stored: Contact, incoming: Contact): Contact {
         ? stored.consent
         : incoming.consent
       : (stored.consent ?? incoming.consent);
+  // rules.md §7b: the latest tracking consent, unless the person withdrew after it
+  const withdrawnAt = stored.trackingWithdrawnAt ?? incoming.trackingWithdrawnAt;
+  const newest = [stored.trackingConsent, incoming.trackingConsent]
+    .filter(
+      (t): t is NonNullable<Contact['trackingConsent']> => t !== undefined && !(withdrawnAt && t.at <= withdrawnAt),
+    )
+    .sort((a, b) => (a.at < b.at ? 1 : -1))[0];
   return {
     ...stored,
+    trackingConsent: newest,
+    ...(withdrawnAt ? { trackingWithdrawnAt: withdrawnAt } : {}),
     email: stored.email ?? incoming.email,
     phone: stored.phone ?? incoming.phone,
     phoneKey: stored.phoneKey ?? incoming.phoneKey,

@@ -139,6 +139,8 @@ export interface RowOutcome {
     consentAt?: number;
     productCategories: string[];
     informAtFirstMessage: boolean;
+    /** rules.md §7b: the row's tracking consent, when the manifest documents its wording */
+    trackingConsentAt?: number;
   };
 }
 
@@ -263,6 +265,22 @@ export function exportedOptOuts(row: ListRow): ExportedOptOuts | undefined {
 
 /** A yes/no cell that says yes (`contract_active`, the export flags of rules.md §4b). */
 const isYes = (value: string | undefined): boolean => value !== undefined && FLAG_YES.has(foldValue(value));
+
+/**
+ * rules.md §7b: a tracking consent counts only with its wording documented in the
+ * manifest (`consent.tracking`), a real date not after the judgement, and an email basis
+ * (only email is measured). Otherwise there is none: the messages go out untracked.
+ */
+function trackingConsentOf(
+  row: ListRow,
+  ctx: RowContext,
+  now: number,
+  bases: Partial<Record<Channel, Basis>>,
+): number | undefined {
+  if (!row.tracking_consent_at || !ctx.manifest.consent?.tracking || bases.email === undefined) return undefined;
+  const at = parseListTime(row.tracking_consent_at);
+  return at !== undefined && at <= now ? at : undefined;
+}
 
 function malformed(line: number): RowOutcome {
   return { decision: { line, status: 'rejected', reasons: ['ROW_MALFORMED'] } };
@@ -574,6 +592,7 @@ export function decideRow(facts: RowFacts, ctx: RowContext): RowOutcome {
       consentAt,
       productCategories: parseProductCategories(row.product_categories),
       informAtFirstMessage,
+      trackingConsentAt: trackingConsentOf(row, ctx, now, bases),
     },
   };
 }

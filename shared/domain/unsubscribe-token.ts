@@ -54,13 +54,40 @@ export function createUnsubscribeToken(
   keys: { tokenKeys: TokenKeyRing; currentTokenKeyId: string },
   now: Date,
 ): string {
+  return createToken(claims, keys, now, undefined);
+}
+
+/**
+ * rules.md §7b: the token of a tracking withdrawal link — the unsubscribe token's format
+ * with a purpose claim (`p: 't'`), so that neither link can be used as the other: a
+ * person who stops being measured is not unsubscribed, and the reverse.
+ */
+export function createTrackingToken(
+  claims: UnsubscribeClaims,
+  keys: { tokenKeys: TokenKeyRing; currentTokenKeyId: string },
+  now: Date,
+): string {
+  return createToken(claims, keys, now, 't');
+}
+
+function createToken(
+  claims: UnsubscribeClaims,
+  keys: { tokenKeys: TokenKeyRing; currentTokenKeyId: string },
+  now: Date,
+  purpose: 't' | undefined,
+): string {
   const kid = keys.currentTokenKeyId;
   const key = keys.tokenKeys[kid];
   if (!key || !KEY_ID.test(kid)) throw new Error('unsubscribe token: the current key id is not in the key ring');
   if (!SUPPRESSION_KEY.test(claims.suppressionKey)) throw new Error('unsubscribe token: not a suppression key');
   if (!CAMPAIGN_ID.test(claims.campaignId)) throw new Error('unsubscribe token: not a campaign id');
   const payload = Buffer.from(
-    JSON.stringify({ k: claims.suppressionKey, c: claims.campaignId, iat: Math.floor(now.getTime() / 1000) }),
+    JSON.stringify({
+      k: claims.suppressionKey,
+      c: claims.campaignId,
+      iat: Math.floor(now.getTime() / 1000),
+      ...(purpose ? { p: purpose } : {}),
+    }),
   ).toString('base64url');
   const signedPart = `${kid}.${payload}`;
   return `${signedPart}.${sign(key, signedPart).toString('base64url')}`;
@@ -81,6 +108,15 @@ export function tokenKeyId(token: string): string | undefined {
  * expired: `{ ok: false }` and nothing more, so a caller cannot tell an attacker which.
  */
 export function verifyUnsubscribeToken(token: string, tokenKeys: TokenKeyRing, now: Date): VerifiedToken {
+  return verifyToken(token, tokenKeys, now, undefined);
+}
+
+/** rules.md §7b: a tracking withdrawal token (an unsubscribe token is not one). */
+export function verifyTrackingToken(token: string, tokenKeys: TokenKeyRing, now: Date): VerifiedToken {
+  return verifyToken(token, tokenKeys, now, 't');
+}
+
+function verifyToken(token: string, tokenKeys: TokenKeyRing, now: Date, purpose: 't' | undefined): VerifiedToken {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return INVALID;
   const parts = token.split('.');
   if (parts.length !== 3) return INVALID;
@@ -100,7 +136,8 @@ export function verifyUnsubscribeToken(token: string, tokenKeys: TokenKeyRing, n
     return INVALID;
   }
   if (typeof claims !== 'object' || claims === null) return INVALID;
-  const { k, c, iat } = claims as Record<string, unknown>;
+  const { k, c, iat, p } = claims as Record<string, unknown>;
+  if (p !== purpose) return INVALID;
   if (typeof k !== 'string' || !SUPPRESSION_KEY.test(k)) return INVALID;
   if (typeof c !== 'string' || !CAMPAIGN_ID.test(c)) return INVALID;
   if (typeof iat !== 'number' || !Number.isInteger(iat)) return INVALID;
@@ -108,6 +145,11 @@ export function verifyUnsubscribeToken(token: string, tokenKeys: TokenKeyRing, n
   if (iat > nowSeconds + CLOCK_SKEW_SECONDS) return INVALID;
   if (nowSeconds - iat > UNSUBSCRIBE_TOKEN_VALIDITY_DAYS * 86_400) return INVALID;
   return { ok: true, suppressionKey: k, campaignId: c, issuedAt: new Date(iat * 1000) };
+}
+
+/** rules.md §7b: the tracking withdrawal URL (`{{trackingOptOutUrl}}`). */
+export function trackingOptOutUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/t/${token}`;
 }
 
 /** The unsubscribe URL the sender puts in the body and in `List-Unsubscribe` (rules.md §7). */
@@ -129,5 +171,9 @@ export function isUnsubscribeLink(link: string, baseUrl: string): boolean {
     return false;
   }
   const basePath = base.pathname.replace(/\/+$/, '');
-  return url.origin === base.origin && url.pathname.startsWith(`${basePath}/u/`);
+  // the tracking withdrawal link (/t/) is no sign of interest either (rules.md §7b)
+  return (
+    url.origin === base.origin &&
+    (url.pathname.startsWith(`${basePath}/u/`) || url.pathname.startsWith(`${basePath}/t/`))
+  );
 }

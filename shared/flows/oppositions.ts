@@ -14,6 +14,7 @@ import {
   decideSesEvent,
   type SesEventAction,
 } from '#domain/events';
+import { contactAfterTrackingWithdrawal, measurementDiscarded } from '#domain/tracking';
 import type { VerifiedToken } from '#domain/unsubscribe-token';
 import { parseWith } from '#schemas/parse';
 import { readSesMessage } from '#schemas/ses-events';
@@ -142,9 +143,10 @@ export async function applySesActions(
       }
       case 'activity': {
         // optimistic lock (updateContact): a concurrent import or purge is never overwritten
+        // rules.md §7b: a click of a person who withdrew their tracking consent is discarded
         const written = await updateContact(
           suppressionKey,
-          (c) => contactAfterActivity(c, action.at, settings),
+          (c) => (measurementDiscarded(c) ? undefined : contactAfterActivity(c, action.at, settings)),
           settings,
         );
         applied.push({ kind: action.kind, suppressionKey, changed: written !== undefined });
@@ -242,6 +244,34 @@ export class InboundStopUnreadable extends Error {
 }
 
 /** rules.md §7: the POST of an unsubscribe link or of a one-click button records the opposition. */
+/**
+ * rules.md §7b: the POST of a tracking withdrawal link — the contact's tracking consent is
+ * removed at once (later opens and clicks are discarded), with its ledger entry. Not an
+ * opposition: the person may still be prospected. Idempotent.
+ */
+export async function recordTrackingWithdrawal(
+  token: Extract<VerifiedToken, { ok: true }>,
+  at: Date,
+  settings: Settings,
+): Promise<{ changed: boolean }> {
+  const written = await updateContact(
+    token.suppressionKey,
+    (contact) => contactAfterTrackingWithdrawal(contact, at),
+    settings,
+  );
+  if (written) {
+    await appendLedgerEntries([
+      {
+        type: 'tracking-withdrawn',
+        at: at.toISOString(),
+        subject: token.suppressionKey,
+        payload: { campaignId: token.campaignId },
+      },
+    ]);
+  }
+  return { changed: written !== undefined };
+}
+
 export async function recordUnsubscribe(
   token: Extract<VerifiedToken, { ok: true }>,
   source: 'one-click' | 'unsubscribe-link',

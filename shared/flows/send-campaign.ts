@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type CampaignReason, gateContact, judgeCampaign, sentInCapWindow } from '#domain/gate';
 import { type RecipientKind, type SendReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
+import { tracksMessage } from '#domain/tracking';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { SendQueueMessage } from '#schemas/send-message';
@@ -61,6 +62,9 @@ export interface CampaignReport {
     queued: number;
     /** allowed, but an earlier run already claimed or sent them */
     alreadyHandled: number;
+    /** rules.md §7b: of the messages sent now, those measured (tracking consent and the withdrawal link) and the others */
+    tracked: number;
+    untracked: number;
   };
   byReason: Partial<Record<SendReason, number>>;
   /** the campaign's earlier runs, from the sends table; `unconfirmed` = claimed, outcome unknown (never resent) */
@@ -164,7 +168,7 @@ export async function sendCampaign(
     status: judgement.status,
     reasons: judgement.reasons,
     judgedAt: now.toISOString(),
-    counts: { audience: 0, send: 0, skip: 0, defer: 0, queued: 0, alreadyHandled: 0 },
+    counts: { audience: 0, send: 0, skip: 0, defer: 0, queued: 0, alreadyHandled: 0, tracked: 0, untracked: 0 },
     byReason: {},
     decisions: [],
   };
@@ -254,6 +258,8 @@ export async function sendCampaign(
       const message: QueuedSend = { campaignId: campaign.campaignId, suppressionKey: contact.suppressionKey, channel };
       if (gate.status === 'send') {
         queue.push(message);
+        if (tracksMessage(campaign, contact, settings)) report.counts.tracked++;
+        else report.counts.untracked++;
         continue;
       }
       // rules.md §6 WINDOW: deferred, not dropped

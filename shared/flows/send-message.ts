@@ -12,7 +12,13 @@ import { needsSourceNotice, renderEmail, renderSms } from '#domain/content';
 import { gateContact, judgeCampaign, sentInCapWindow } from '#domain/gate';
 import type { LedgerEntryInput } from '#domain/ledger';
 import { type SendReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
-import { createUnsubscribeToken, unsubscribeUrl } from '#domain/unsubscribe-token';
+import { tracksMessage } from '#domain/tracking';
+import {
+  createTrackingToken,
+  createUnsubscribeToken,
+  trackingOptOutUrl,
+  unsubscribeUrl,
+} from '#domain/unsubscribe-token';
 import type { Campaign } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import { type SendQueueMessage, sendMessageSchema } from '#schemas/send-message';
@@ -177,7 +183,7 @@ export async function sendOne(
   let messageId: string;
   try {
     await (deps.rate ?? processRate(settings)).take();
-    messageId = (await retryThrottled(() => deliver(campaign, contact, url, firstMessage, deps), deps.retry ?? {}))
+    messageId = (await retryThrottled(() => deliver(campaign, contact, url, firstMessage, deps, now), deps.retry ?? {}))
       .messageId;
   } catch (error) {
     const name = (error as { name?: string }).name ?? 'Error';
@@ -213,10 +219,25 @@ async function deliver(
   url: string,
   firstMessage: boolean,
   deps: SenderDeps,
+  now: Date,
 ): Promise<{ messageId: string }> {
   if (campaign.channel === 'email') {
     // the gate has checked the contact has an address for this channel
-    const rendered = renderEmail(campaign, contact, { unsubscribeUrl: url, firstMessage });
+    // rules.md §7b: measured only with the person's tracking consent and the withdrawal link
+    const tracked = tracksMessage(campaign, contact, deps.settings);
+    const trackingUrl = trackingOptOutUrl(
+      deps.settings.unsubscribeBaseUrl,
+      createTrackingToken(
+        { suppressionKey: contact.suppressionKey, campaignId: campaign.campaignId },
+        deps.secrets,
+        now,
+      ),
+    );
+    const rendered = renderEmail(campaign, contact, {
+      unsubscribeUrl: url,
+      firstMessage,
+      trackingOptOutUrl: trackingUrl,
+    });
     return (deps.sendEmail ?? sendEmail)({
       from: campaign.message.from ?? '',
       to: contact.email ?? '',
@@ -224,7 +245,7 @@ async function deliver(
       text: rendered.text,
       ...(rendered.html !== undefined ? { html: rendered.html } : {}),
       unsubscribeUrl: url,
-      configurationSet: deps.settings.configurationSet,
+      configurationSet: tracked ? deps.settings.trackedConfigurationSet : deps.settings.configurationSet,
       suppressionKey: contact.suppressionKey,
       campaignId: campaign.campaignId,
     });

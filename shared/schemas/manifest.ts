@@ -75,6 +75,8 @@ export const manifestSchema = z.object({
       namedPartners: z.array(z.string()).default([]),
       /** channels the consent covers; default: the manifest's channels */
       channels: z.array(z.enum(CHANNELS)).optional(),
+      /** rules.md §7b: the wording of the separate consent to the measurement of opens and clicks */
+      tracking: z.object({ wording: z.string().min(1), wordingVersion: z.string().min(1) }).optional(),
     })
     .optional(),
   notice: z

@@ -147,8 +147,14 @@ export const settingsSchema = z.object({
   sendingRatePerSecond: z.number().positive().default(14),
   /** base URL of the unsubscribe endpoint (`<base>/u/<token>`) */
   unsubscribeBaseUrl: z.string().url().default('http://127.0.0.1:8010'),
-  /** SES configuration set that publishes events (bounces, complaints, clicks) */
+  /** SES configuration set of every message by default: untracked (no pixel, links unchanged; rules.md §7b) */
   configurationSet: z.string().default('prospect-hygiene'),
+  /** SES configuration set with open and click tracking: only for a contact with tracking consent (rules.md §7b) */
+  trackedConfigurationSet: z.string().default('prospect-hygiene-tracked'),
+  /** rules.md §7b [C]: an open pixel needs the person's tracking consent */
+  pixelRequiresConsent: z.boolean().default(true),
+  /** rules.md §7b [C]: tracked links need the person's tracking consent */
+  linkTrackingRequiresConsent: z.boolean().default(true),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

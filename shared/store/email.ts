@@ -54,5 +54,47 @@ export async function sendEmail(email: EmailToSend): Promise<{ messageId: string
   const { SendEmailCommand } = await import('@aws-sdk/client-sesv2');
   const out = await (await sesClient()).send(new SendEmailCommand(sendEmailInput(email)));
   if (!out.MessageId) throw new Error('SES SendEmail answered without a MessageId');
+  await recordLocalSend(out.MessageId, email);
   return { messageId: out.MessageId };
+}
+
+/** One message as the local stack records it beside the SES emulator's outbox. */
+export interface LocalSend {
+  messageId: string;
+  to: string;
+  campaignId: string;
+  configurationSet: string;
+}
+
+/**
+ * Locally only (`SES_SENDS_LOG`, set by the local stack): the configuration set of each
+ * message, which the SES emulator drops (design.md §5: `GET /local/sends`). A JSON line each.
+ */
+async function recordLocalSend(messageId: string, email: EmailToSend): Promise<void> {
+  const file = process.env.SES_SENDS_LOG;
+  if (!file) return;
+  const { appendFile } = await import('node:fs/promises');
+  const entry: LocalSend = {
+    messageId,
+    to: email.to,
+    campaignId: email.campaignId,
+    configurationSet: email.configurationSet,
+  };
+  await appendFile(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+}
+
+/** The local record of sends (`SES_SENDS_LOG`), oldest first; empty when there is none. */
+export async function readLocalSends(file = process.env.SES_SENDS_LOG): Promise<LocalSend[]> {
+  if (!file) return [];
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as LocalSend);
 }

@@ -328,7 +328,8 @@ describe('functions', () => {
     const unsubscribe = resources[logicalId(stack.unsubscribe.handler.fn)]?.Properties.Environment.Variables;
     expect(unsubscribe[suppressionsTable.envVar]).toEqual({ Ref: logicalId(stack.storage.table(suppressionsTable)) });
     expect(unsubscribe[ledgerTable.envVar]).toEqual({ Ref: logicalId(stack.storage.table(ledgerTable)) });
-    expect(unsubscribe[contactsTable.envVar]).toBeUndefined();
+    // rules.md §7b: a tracking withdrawal rewrites the contact
+    expect(unsubscribe[contactsTable.envVar]).toEqual({ Ref: logicalId(stack.storage.table(contactsTable)) });
     expect(unsubscribe.HMAC_SECRET_ARN).toEqual({ Ref: logicalId(stack.storage.secret) });
     const digest = resources[logicalId(stack.ledgerDigest.handler.fn)]?.Properties.Environment.Variables;
     expect(digest[bucketDefinition.digestBucketEnvVar]).toEqual({ Ref: logicalId(stack.storage.digestBucket) });
@@ -473,27 +474,47 @@ describe('wiring', () => {
     });
   });
 
-  it('SES configuration set: bounce and complaint suppression, events to the default EventBridge bus', () => {
-    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
-      Name: defaultSettings.configurationSet,
-      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
-    });
-    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
-      EventDestination: Match.objectLike({
+  it('two SES configuration sets (rules.md §7b): bounce and complaint suppression, events to the default bus; only the tracked one with open and click', () => {
+    for (const name of [defaultSettings.configurationSet, defaultSettings.trackedConfigurationSet]) {
+      template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+        Name: name,
+        SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+      });
+    }
+    const destinations = ofType('AWS::SES::ConfigurationSetEventDestination').map(([, d]) => d.Properties);
+    expect(destinations).toHaveLength(2);
+    const bySet = new Map(
+      destinations.map((d) => [JSON.stringify(d.ConfigurationSetName), d.EventDestination as Record<string, unknown>]),
+    );
+    const untracked = bySet.get(JSON.stringify({ Ref: logicalId(stack.sesEvents.configurationSet) }));
+    const tracked = bySet.get(JSON.stringify({ Ref: logicalId(stack.sesEvents.trackedConfigurationSet) }));
+    for (const d of [untracked, tracked]) {
+      expect(d).toMatchObject({
         Enabled: true,
         EventBridgeDestination: {
-          EventBusArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':event-bus/default$')])] },
+          EventBusArn: { 'Fn::Join': ['', expect.arrayContaining([expect.stringMatching(/:event-bus\/default$/)])] },
         },
-        MatchingEventTypes: Match.arrayWith(['bounce', 'complaint', 'click', 'subscription']),
-      }),
-    });
+      });
+      expect(d?.MatchingEventTypes).toEqual(
+        expect.arrayContaining(['send', 'reject', 'bounce', 'complaint', 'delivery', 'deliveryDelay', 'subscription']),
+      );
+    }
+    expect(untracked?.MatchingEventTypes).not.toContain('open');
+    expect(untracked?.MatchingEventTypes).not.toContain('click');
+    expect(tracked?.MatchingEventTypes).toEqual(expect.arrayContaining(['open', 'click']));
   });
 
   it('EventBridge rule: aws.ses events of this configuration set → ses-events queue → ses-events', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ses'],
-        detail: { mail: { tags: { 'ses:configuration-set': [defaultSettings.configurationSet] } } },
+        detail: {
+          mail: {
+            tags: {
+              'ses:configuration-set': [defaultSettings.configurationSet, defaultSettings.trackedConfigurationSet],
+            },
+          },
+        },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.sesEvents.queue.queue), 'Arn'] } })],
     });
@@ -765,7 +786,7 @@ describe('IAM: least privilege', () => {
     expect(resourcesOf(statements)).not.toContain(logicalId(stack.storage.bucket));
   });
 
-  it('unsubscribe touches the suppressions and ledger tables only', () => {
+  it('unsubscribe touches the suppressions, ledger and contacts tables only; contacts by read and put (no delete)', () => {
     const statements = statementsOf(logicalId(stack.unsubscribe.handler.role));
     const dynamo = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
     const tableIds = new Set(
@@ -774,8 +795,14 @@ describe('IAM: least privilege', () => {
         ?.map((m) => m.slice(1, -1)),
     );
     expect([...tableIds].sort()).toEqual(
-      [logicalId(stack.storage.table(ledgerTable)), logicalId(stack.storage.table(suppressionsTable))].sort(),
+      [
+        logicalId(stack.storage.table(contactsTable)),
+        logicalId(stack.storage.table(ledgerTable)),
+        logicalId(stack.storage.table(suppressionsTable)),
+      ].sort(),
     );
+    expect(actionsOf(dynamo)).not.toContain('dynamodb:DeleteItem');
+    expect(actionsOf(dynamo)).not.toContain('dynamodb:BatchWriteItem');
     expect(actionsOf(statements).filter((a) => /^(s3|sqs|ses|sms-voice):/.test(a))).toEqual([]);
   });
 
