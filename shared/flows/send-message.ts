@@ -27,13 +27,15 @@ import { keyTag, logger } from '#shared/powertools';
 import { isThrottling, retryThrottled, type Sleep, StillThrottled, TokenBucket } from '#shared/sending-rate';
 import { getBreaker } from '#store/campaign-breaker';
 import { getContact, recordSolicitation, updateContact } from '#store/contacts';
+import { backoff } from '#store/dynamo-batch';
 import { type EmailToSend, sendEmail } from '#store/email';
-import { appendLedgerEntries } from '#store/ledger';
+import { appendLedgerEntriesOnce } from '#store/ledger';
 import type { Secrets } from '#store/secrets';
 import {
   type CampaignVersion,
   claimSend,
   getCampaignVersion,
+  getSend,
   markFailed,
   markSent,
   recordDeferred,
@@ -174,7 +176,8 @@ export async function sendOne(
     };
   }
 
-  if (!(await claimSend(campaignId, suppressionKey, now, channel))) return { outcome: { status: 'duplicate' } };
+  const claim = await claimSend(campaignId, suppressionKey, now, channel);
+  if (!claim) return duplicateOf(message);
 
   const url = unsubscribeUrl(
     settings.unsubscribeBaseUrl,
@@ -189,27 +192,69 @@ export async function sendOne(
     const name = (error as { name?: string }).name ?? 'Error';
     if (error instanceof StillThrottled) {
       // the provider did not take it: give the claim back so the redelivery may send it
-      await releaseClaim(campaignId, suppressionKey);
+      await releaseClaim(claim);
       throw error;
     }
     if (isPermanent(error)) {
-      await markFailed(campaignId, suppressionKey, name, now);
+      await markFailed(claim, name, now);
       return { outcome: { status: 'failed', error: name } };
     }
     // network error, timeout, 5xx: the message may have gone; never send it twice
     return { outcome: { status: 'unconfirmed', error: name } };
   }
-  await markSent(campaignId, suppressionKey, messageId, now);
-  await recordSent(contact, firstMessage, now, settings);
+  // The message is out: what follows must happen, whatever DynamoDB does meanwhile (issue 20).
+  // Each step is idempotent and retried; the evidence goes back with the outcome either way.
+  await afterSend('markSent', () => markSent(claim, messageId, now));
+  await afterSend('recordSent', () => recordSent(contact, firstMessage, now, settings));
+  return { outcome: { status: 'sent', messageId }, ledger: solicitedEntry(message, now.toISOString()) };
+}
+
+/** rules.md §8: the solicitation's evidence (keys and campaign only). */
+function solicitedEntry(message: SendQueueMessage, at: string): LedgerEntryInput {
   return {
-    outcome: { status: 'sent', messageId },
-    ledger: {
-      type: 'contact-solicited',
-      at: now.toISOString(),
-      subject: suppressionKey,
-      payload: { campaignId, channel },
-    },
+    type: 'contact-solicited',
+    at,
+    subject: message.suppressionKey,
+    payload: { campaignId: message.campaignId, channel: message.channel },
   };
+}
+
+/** The once-key of a message's evidence: one `contact-solicited` entry per campaign and contact, however often it is retried. */
+export const solicitedOnceKey = (message: Pick<SendQueueMessage, 'campaignId' | 'suppressionKey'>): string =>
+  `solicited#${message.campaignId}#${message.suppressionKey}`;
+
+/**
+ * A message claimed before (a redelivery, a re-run): nothing is sent. When it is known
+ * `sent`, its evidence goes back with the outcome — appended once (solicitedOnceKey): a
+ * batch whose ledger append failed is redelivered, and this repairs it.
+ */
+async function duplicateOf(message: SendQueueMessage): Promise<{ outcome: SendOutcome; ledger?: LedgerEntryInput }> {
+  const stored = await getSend(message.campaignId, message.suppressionKey);
+  if (stored?.status !== 'sent') return { outcome: { status: 'duplicate' } };
+  return { outcome: { status: 'duplicate' }, ledger: solicitedEntry(message, stored.at) };
+}
+
+/** Attempts of a step after the provider took the message, beyond the SDK's own retries. */
+const AFTER_SEND_ATTEMPTS = 6;
+
+/**
+ * A step after the send, retried: the message went, so giving up would leave it `claimed`
+ * (reported unconfirmed) or its contact's solicitation unrecorded. After the last attempt
+ * the failure is logged loudly and the evidence still goes back.
+ */
+async function afterSend(step: string, work: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      if (attempt + 1 >= AFTER_SEND_ATTEMPTS) {
+        logger.error('a step after a send failed for good', { step, error: (error as Error).name });
+        return;
+      }
+      await backoff(attempt, 50, 2_000);
+    }
+  }
 }
 
 /** Renders and hands the message to the provider. */
@@ -275,8 +320,9 @@ async function recordSent(contact: Contact, firstMessage: boolean, now: Date, se
       ...(cap
         ? {
             recentSolicitations: [
+              // a retried step (afterSend) must not count the same message twice
               ...(stored.recentSolicitations ?? []).filter(
-                (t) => Date.parse(t) > now.getTime() - cap.perDays * 86_400_000,
+                (t) => t !== at && Date.parse(t) > now.getTime() - cap.perDays * 86_400_000,
               ),
               at,
             ],
@@ -303,7 +349,7 @@ export async function sendBatch(
   concurrency = 4,
 ): Promise<MessageResult[]> {
   const campaigns = new CampaignVersions();
-  const ledger: LedgerEntryInput[] = [];
+  const ledger: { index: number; entry: LedgerEntryInput; onceKey: string }[] = [];
   const results: MessageResult[] = new Array(bodies.length);
   let next = 0;
   const worker = async () => {
@@ -315,7 +361,7 @@ export async function sendBatch(
         if (!parsed.ok) throw new Error(parsed.error);
         suppressionKey = parsed.value.suppressionKey;
         const sent = await sendOne(parsed.value, now(), deps, campaigns);
-        if (sent.ledger) ledger.push(sent.ledger);
+        if (sent.ledger) ledger.push({ index: i, entry: sent.ledger, onceKey: solicitedOnceKey(parsed.value) });
         results[i] = { ok: true, suppressionKey, outcome: sent.outcome };
       } catch (error) {
         results[i] = { ok: false, error, ...(suppressionKey ? { suppressionKey } : {}) };
@@ -323,18 +369,19 @@ export async function sendBatch(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, bodies.length) }, worker));
-  // rules.md §8: the solicitation is evidence too (keys and campaign only). The messages are
-  // out and the sends table holds them: a ledger outage must not fail the batch, whose
-  // redelivery would find the claims and write nothing either.
+  // rules.md §8: the solicitation is evidence too (keys and campaign only), appended once per
+  // campaign and contact. If the ledger stays unavailable, the messages are reported failed:
+  // their redelivery finds them `sent`, sends nothing, and appends the evidence then.
   if (ledger.length > 0) {
     try {
-      await appendLedgerEntries(ledger);
+      await appendLedgerEntriesOnce(ledger.map(({ entry, onceKey }) => ({ entry, onceKey })));
     } catch (error) {
-      logger.error('ledger append failed for sent messages', {
+      logger.error('ledger append failed for sent messages: they will be redelivered for their evidence', {
         entries: ledger.length,
-        keys: ledger.map((e) => keyTag(e.subject)),
+        keys: ledger.map(({ entry }) => keyTag(entry.subject)),
         error: (error as Error).name,
       });
+      for (const { index, entry } of ledger) results[index] = { ok: false, error, suppressionKey: entry.subject };
     }
   }
   return results;

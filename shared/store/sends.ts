@@ -20,6 +20,7 @@
  * judged, which the sender renders. A message is only ever rendered from the version the
  * gate accepted; a refused re-upload marks it refused and stops what is still queued.
  */
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel, SendReason } from '#domain/reasons';
@@ -45,6 +46,8 @@ export interface SendRecord {
   reasons?: SendReason[];
   /** failed: the provider's error name (never its message: it may quote the address) */
   error?: string;
+  /** claimed, sent, failed: whose claim it is (claimSend) */
+  claimId?: string;
 }
 
 export interface CampaignVersion {
@@ -80,42 +83,65 @@ const isConditionFailure = (error: unknown): boolean =>
 const OPEN = 'attribute_not_exists(suppressionKey) OR #status IN (:deferred, :skipped, :failed)';
 const OPEN_VALUES = { ':deferred': 'deferred', ':skipped': 'skipped', ':failed': 'failed' };
 
+/** A claim: the right to send, recognisable as ours by its id. */
+export interface Claim {
+  campaignId: string;
+  suppressionKey: string;
+  claimId: string;
+}
+
 /**
- * Claims the right to send this campaign's message to this contact: true once, false for
- * every later call (redelivery, concurrent sender, re-run). Call BEFORE the provider.
+ * Claims the right to send this campaign's message to this contact: the claim once,
+ * undefined for every later call (redelivery, concurrent sender, re-run). Call BEFORE the
+ * provider.
+ *
+ * The claim carries an id of its own. When DynamoDB wrote it but its answer was lost, the
+ * SDK's retry meets the item and fails its condition: the item is then read back, and a
+ * claim with our id is ours — the message is sent, not reported « already sent » while
+ * nobody sent it (issue 20).
  */
 export async function claimSend(
   campaignId: string,
   suppressionKey: string,
   at: Date,
   channel: Channel,
-): Promise<boolean> {
+): Promise<Claim | undefined> {
+  const claimId = randomUUID();
   try {
     await documentClient().send(
       new PutCommand({
         TableName: sendsTableName(),
-        Item: { campaignId, suppressionKey, status: 'claimed', channel, at: at.toISOString(), ttl: ttlOf(at) },
+        Item: { campaignId, suppressionKey, status: 'claimed', claimId, channel, at: at.toISOString(), ttl: ttlOf(at) },
         ConditionExpression: OPEN,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: OPEN_VALUES,
       }),
     );
-    return true;
+    return { campaignId, suppressionKey, claimId };
   } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
+    if (!isConditionFailure(error)) throw error;
+    const stored = await getSend(campaignId, suppressionKey);
+    return stored?.status === 'claimed' && stored.claimId === claimId
+      ? { campaignId, suppressionKey, claimId }
+      : undefined;
   }
 }
 
+/**
+ * Settles our claim, once: idempotent — when the update was applied but its answer lost,
+ * the SDK's retry fails its condition, and the item read back, settled as asked under our
+ * claim, is success.
+ */
 async function settleClaim(
-  campaignId: string,
-  suppressionKey: string,
+  claim: Claim,
   change: { status: 'sent' | 'failed'; at: Date; messageId?: string; error?: string },
 ): Promise<void> {
+  const { campaignId, suppressionKey } = claim;
   const values: Record<string, unknown> = {
     ':status': change.status,
     ':at': change.at.toISOString(),
     ':claimed': 'claimed',
+    ':claimId': claim.claimId,
   };
   const sets = ['#status = :status', '#at = :at'];
   if (change.messageId) {
@@ -126,41 +152,51 @@ async function settleClaim(
     sets.push('#error = :error');
     values[':error'] = change.error;
   }
-  await documentClient().send(
-    new UpdateCommand({
-      TableName: sendsTableName(),
-      Key: { campaignId, suppressionKey },
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: '#status = :claimed',
-      ExpressionAttributeNames: { '#status': 'status', '#at': 'at', ...(change.error ? { '#error': 'error' } : {}) },
-      ExpressionAttributeValues: values,
-    }),
-  );
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: sendsTableName(),
+        Key: { campaignId, suppressionKey },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#status = :claimed AND claimId = :claimId',
+        ExpressionAttributeNames: { '#status': 'status', '#at': 'at', ...(change.error ? { '#error': 'error' } : {}) },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const stored = await getSend(campaignId, suppressionKey);
+    const settled =
+      stored?.claimId === claim.claimId &&
+      stored.status === change.status &&
+      (change.messageId === undefined || stored.messageId === change.messageId);
+    if (!settled) throw new Error(`send ${campaignId}: the claim is no longer ours (${stored?.status ?? 'gone'})`);
+  }
 }
 
 /** The provider took the message: the claim becomes `sent`, with its message id. */
-export async function markSent(campaignId: string, suppressionKey: string, messageId: string, at: Date): Promise<void> {
-  await settleClaim(campaignId, suppressionKey, { status: 'sent', at, messageId });
+export async function markSent(claim: Claim, messageId: string, at: Date): Promise<void> {
+  await settleClaim(claim, { status: 'sent', at, messageId });
 }
 
 /** The provider refused the message for good: the claim becomes `failed` (never retried). */
-export async function markFailed(campaignId: string, suppressionKey: string, error: string, at: Date): Promise<void> {
-  await settleClaim(campaignId, suppressionKey, { status: 'failed', at, error });
+export async function markFailed(claim: Claim, error: string, at: Date): Promise<void> {
+  await settleClaim(claim, { status: 'failed', at, error });
 }
 
 /**
  * Gives a claim back when the provider certainly did not take the message (it throttled
  * us), so the redelivery of the SQS message may send it.
  */
-export async function releaseClaim(campaignId: string, suppressionKey: string): Promise<void> {
+export async function releaseClaim(claim: Claim): Promise<void> {
   try {
     await documentClient().send(
       new DeleteCommand({
         TableName: sendsTableName(),
-        Key: { campaignId, suppressionKey },
-        ConditionExpression: '#status = :claimed',
+        Key: { campaignId: claim.campaignId, suppressionKey: claim.suppressionKey },
+        ConditionExpression: '#status = :claimed AND claimId = :claimId',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':claimed': 'claimed' },
+        ExpressionAttributeValues: { ':claimed': 'claimed', ':claimId': claim.claimId },
       }),
     );
   } catch (error) {
