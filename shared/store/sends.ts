@@ -27,7 +27,7 @@ import type { Channel, SendReason } from '#domain/reasons';
 import type { Campaign } from '#schemas/campaign';
 import { sendsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { inParallel } from './dynamo-batch.ts';
+import { backoff, inParallel } from './dynamo-batch.ts';
 
 export type SendStatus = 'deferred' | 'claimed' | 'sent' | 'failed' | 'skipped';
 
@@ -119,11 +119,27 @@ export async function claimSend(
     );
     return { campaignId, suppressionKey, claimId };
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const stored = await getSend(campaignId, suppressionKey);
-    return stored?.status === 'claimed' && stored.claimId === claimId
-      ? { campaignId, suppressionKey, claimId }
-      : undefined;
+    // A condition failure, or an answer that never came (a dropped connection, a timeout,
+    // the SDK's retries spent): the item says whether the write happened and is ours. The
+    // read is retried beyond the SDK's retries (whose quota a throttle storm can exhaust):
+    // without it, a redelivery would take our claim for someone else's and never send.
+    const stored = await readingHard(() => getSend(campaignId, suppressionKey));
+    if (stored?.status === 'claimed' && stored.claimId === claimId) return { campaignId, suppressionKey, claimId };
+    if (isConditionFailure(error)) return undefined;
+    // not written: the message is delivered again and claims anew
+    throw error;
+  }
+}
+
+/** A read whose answer decides a message's fate, retried with backoff before giving up. */
+async function readingHard<T>(read: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt + 1 >= attempts) throw error;
+      await backoff(attempt, 50, 2_000);
+    }
   }
 }
 
@@ -165,7 +181,7 @@ async function settleClaim(
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const stored = await getSend(campaignId, suppressionKey);
+    const stored = await readingHard(() => getSend(campaignId, suppressionKey));
     const settled =
       stored?.claimId === claim.claimId &&
       stored.status === change.status &&
