@@ -22,15 +22,20 @@ export async function run(args: string[]): Promise<number> {
     strict: true,
   });
   const workDir = join(process.cwd(), '.local');
+  // issue 20: an endpoint the caller set (e.g. a fault-injecting proxy in front of DynamoDB
+  // Local) is the one the functions talk to; the stack still starts DynamoDB Local itself
+  const callerDynamo = process.env.AWS_ENDPOINT_URL_DYNAMODB;
   const stack = await startLocalStack({
     ports: values['free-ports'] ? {} : LOCAL_PORTS,
     dataDir: values.memory ? undefined : workDir,
     workDir,
+    ...(callerDynamo ? { dynamoEndpoint: callerDynamo } : {}),
   });
   process.stdout.write(
     [
       'Pile locale démarrée / local stack up:',
       `  DynamoDB Local  ${stack.emulators.endpoints.dynamodb}${values.memory ? ' (en mémoire)' : ` (données dans ${workDir})`}`,
+      ...(callerDynamo ? [`  DynamoDB via   ${callerDynamo} (AWS_ENDPOINT_URL_DYNAMODB)`] : []),
       `  S3 (s3rver)     ${stack.emulators.endpoints.s3}  bucket ${localBucketName}`,
       `  SES (outbox)    ${stack.emulators.endpoints.ses}  (boîte d'envoi web)`,
       `  Désinscription  ${stack.unsubscribeBaseUrl}/u/<jeton>`,

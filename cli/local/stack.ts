@@ -29,6 +29,12 @@ export interface LocalStackOptions {
   workDir: string;
   /** settings passed to the functions (HYGIENE_SETTINGS) */
   settingsJson?: string;
+  /**
+   * the DynamoDB endpoint the functions use, when not the DynamoDB Local the stack starts
+   * (a fault-injecting proxy in front of it: `hygiene up` takes the caller's
+   * AWS_ENDPOINT_URL_DYNAMODB)
+   */
+  dynamoEndpoint?: string;
 }
 
 export interface LocalStack {
@@ -63,7 +69,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await ensureSecretsFile(secretsFile);
   // design.md §5: the configuration set of each message, which the SES emulator drops
   const sendsLog = join(options.dataDir ?? options.workDir, 'ses-sends.jsonl');
-  Object.assign(process.env, emulators.env, { HYGIENE_SECRETS_FILE: secretsFile, SES_SENDS_LOG: sendsLog });
+  const functionsEnv = {
+    ...emulators.env,
+    ...(options.dynamoEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint } : {}),
+  };
+  Object.assign(process.env, functionsEnv, { HYGIENE_SECRETS_FILE: secretsFile, SES_SENDS_LOG: sendsLog });
   process.env.HYGIENE_SETTINGS = JSON.stringify(settings);
   delete process.env.HYGIENE_SECRETS;
   resetClients();
@@ -189,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { ...outcomesRoute, queue: queues.outcomes as LocalQueue },
   ]);
 
-  const env = { ...emulators.env, ...names.env, HYGIENE_SECRETS_FILE: secretsFile, SES_SENDS_LOG: sendsLog };
+  const env = { ...functionsEnv, ...names.env, HYGIENE_SECRETS_FILE: secretsFile, SES_SENDS_LOG: sendsLog };
   return {
     emulators,
     env,
