@@ -42,6 +42,13 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
       emails: { destination: { to: string[] }; headers?: { name: string; value: string }[] }[];
     };
     expect(store.emails).toHaveLength(outcome.campaign?.send ?? -1);
+    // design.md §5: which configuration set each message used, beside the outbox (rules.md §7b: untracked)
+    const sends = (await (await fetch(`${stack.unsubscribeBaseUrl}/local/sends`)).json()) as {
+      messageId: string;
+      configurationSet: string;
+    }[];
+    expect(sends).toHaveLength(store.emails.length);
+    expect(new Set(sends.map((x) => x.configurationSet))).toEqual(new Set(['prospect-hygiene']));
     for (const mail of store.emails) {
       const names = (mail.headers ?? []).map((h) => h.name.toLowerCase());
       expect(names).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']));
