@@ -335,6 +335,23 @@ describe('functions', () => {
     expect(digest[bucketDefinition.digestBucketEnvVar]).toEqual({ Ref: logicalId(stack.storage.digestBucket) });
   });
 
+  it.each([
+    ['CampaignPaused', 'a campaign paused by its complaint or bounce breaker (rules.md §6)'],
+    ['SenderAuthFailure', 'a bounce blaming the sender authentication (rules.md §8)'],
+  ])('an alarm on the %s metric: %s', (metricName) => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        MetricName: metricName,
+        Namespace: 'ProspectHygiene',
+        Dimensions: [{ Name: 'service', Value: 'prospect-hygiene' }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: logicalId(stack.monitoring.alarmTopic) }],
+      }),
+    );
+  });
+
   it('every function has an alarm on its Errors, sent to the alarm topic', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     for (const f of hygieneFunctions()) {
