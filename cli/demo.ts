@@ -23,6 +23,7 @@ import { getList } from '#store/lists';
 import { objectBytes, objectKeys, putObject } from '#store/objects';
 import { suppressionsTableName } from '#store/suppressions';
 import { REASON_LABELS } from './check.ts';
+import { provision } from './local/provision.ts';
 import type { LocalStack } from './local/stack.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', 'examples');
@@ -37,13 +38,41 @@ export interface DemoOutcome {
   suppressions: { reason: string; sources: string[] }[];
   purge: { deleted: number; receipts: number };
   calls?: { call: number; skip: number; defer: number; oppositions: number };
+  /** the demo's own tables and bucket (environment variables → names) */
+  resources?: Record<string, string>;
 }
 
 /** the phone campaign of the demo, and its outcomes file (examples/outcomes/<campaignId>.csv) */
 const DEMO_CALLS = 'appels-abonnement.json';
 
+/** The demo's own bucket; its tables are `demo-*` (cli/local/provision.ts). */
+export const DEMO_BUCKET = 'hygiene-demo';
+
+/**
+ * Runs the demonstration on its own tables and bucket (issue 22): the functions of the
+ * stack find their tables and bucket through the environment, which points at the demo's
+ * for the demo's duration and is given back after. The user's data — lists ingested,
+ * contacts, oppositions — is never read, written or purged by a demo, however many run.
+ */
 export async function runDemo(stack: LocalStack, write: Write, now = new Date()): Promise<DemoOutcome> {
+  const names = await provision('demo', DEMO_BUCKET);
+  const saved = Object.fromEntries(Object.keys(names.env).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, names.env);
+  try {
+    return { ...(await demoSteps(stack, write, now)), resources: names.env };
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+async function demoSteps(stack: LocalStack, write: Write, now: Date): Promise<DemoOutcome> {
   const outcome: DemoOutcome = { lists: {}, suppressions: [], purge: { deleted: 0, receipts: 0 } };
+  write(
+    `  (la démonstration travaille sur ses propres tables demo-* et son bucket ${DEMO_BUCKET} : vos données n'y sont pas)\n`,
+  );
   write('\n=== 1. Import des listes (examples/) ===\n');
   const folders = (await readdir(EXAMPLES, { withFileTypes: true }))
     .filter((d) => d.isDirectory() && existsSync(join(EXAMPLES, d.name, 'manifest.json')))
@@ -135,7 +164,7 @@ export async function runDemo(stack: LocalStack, write: Write, now = new Date())
 
   write('\n=== Où regarder ===\n');
   write(`  Boîte d'envoi SES     ${stack.emulators.endpoints.ses}\n`);
-  write(`  Rapports              ${stack.s3Dir}/hygiene-lists/reports/\n`);
+  write(`  Rapports (démo)       ${stack.s3Dir}/${DEMO_BUCKET}/reports/\n`);
   write(`  Désinscription        ${stack.unsubscribeBaseUrl}/u/<jeton>\n`);
   write('  À essayer             npx hygiene check examples/export-excel-fr/manifest.json\n');
   write(

@@ -61,8 +61,11 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
     expect(outcome.calls?.call).toBeGreaterThan(0);
     // 4. three years later everything expired is gone, with receipts; the suppressions stay
     expect(outcome.purge.deleted).toBeGreaterThan(0);
-    expect(await scanAllItems(process.env.CONTACTS_TABLE as string)).toHaveLength(0);
-    expect(await scanAllItems(process.env.SUPPRESSIONS_TABLE as string)).toHaveLength(4);
+    expect(await scanAllItems(outcome.resources?.CONTACTS_TABLE as string)).toHaveLength(0);
+    expect(await scanAllItems(outcome.resources?.SUPPRESSIONS_TABLE as string)).toHaveLength(4);
+    // the demo's own tables and bucket, never the user's
+    expect(outcome.resources?.CONTACTS_TABLE).toBe('demo-contacts');
+    expect(outcome.resources?.BUCKET_NAME).toBe('hygiene-demo');
     // product text, no address printed
     expect(output).toContain('Où regarder');
     // (the commands to try at the end name a sample address on purpose)
@@ -84,6 +87,34 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
     });
     expect(refused.code).toBe(0); // the list is accepted; its rows are all refused (PARTNER_NOT_NAMED)
     expect(refused.stdout).toContain('PARTNER_NOT_NAMED');
+  });
+
+  it("a user's data survives any number of demos (issue 22): the demo's purge three years later never reaches it", async () => {
+    const { putNewContacts, getContact } = await import('#store/contacts');
+    const { defaultSettings } = await import('#schemas/settings');
+    const key = 'u'.repeat(64);
+    await putNewContacts(
+      [
+        {
+          suppressionKey: key,
+          email: 'client.fidele@exemple.fr',
+          kind: 'generic',
+          bases: { email: 'legal-person' },
+          listId: 'ma-liste',
+          listIds: ['ma-liste'],
+          sourceKind: 'own-form',
+          collectedAt: new Date().toISOString(),
+          productCategories: [],
+          informAtFirstMessage: false,
+          expiresAt: new Date(Date.now() + 1000 * 86_400_000).toISOString(),
+        },
+      ],
+      defaultSettings,
+    );
+    await runDemo(stack, () => undefined);
+    await runDemo(stack, () => undefined);
+    expect(process.env.CONTACTS_TABLE).toBe(stack.env.CONTACTS_TABLE);
+    expect(await getContact(key)).toBeDefined();
   });
 
   it('runs again without harm (idempotent): the lists are not imported twice, nothing is sent twice', async () => {
