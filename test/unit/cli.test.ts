@@ -15,3 +15,40 @@ describe('hygiene CLI entry', () => {
     for (const c of ['check', 'gate', 'up', 'ingest', 'send', 'purge', 'dsr', 'ledger']) expect(r.stdout).toContain(c);
   });
 });
+
+describe('hygiene speaks to the operator (issue 22)', () => {
+  it('--version is the package version', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const r = await hygiene('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`hygiene ${version}`);
+  });
+
+  it('a mistyped command gets « vouliez-vous dire »', async () => {
+    const r = await hygiene('chek', 'examples/clients-2026/manifest.json');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('vouliez-vous dire « hygiene check »');
+    expect((await hygiene('frobnicate')).stderr).not.toContain('vouliez-vous dire');
+  });
+
+  it.each(['check', 'gate', 'up', 'ingest', 'send', 'calls', 'campaign', 'purge', 'dsr', 'ledger'])(
+    'hygiene %s --help: usage and an example, in French, exit 0',
+    async (command) => {
+      const { main } = await import('../../cli/main.ts');
+      let out = '';
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string) => {
+        out += chunk;
+        return true;
+      }) as typeof process.stdout.write;
+      try {
+        expect(await main([command, '--help'])).toBe(0);
+      } finally {
+        process.stdout.write = write;
+      }
+      expect(out).toContain(`hygiene ${command}`);
+      expect(out).toContain('Exemple : hygiene');
+    },
+  );
+});
