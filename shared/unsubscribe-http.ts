@@ -12,6 +12,7 @@
  *
  * No personal data in or out: the token carries a suppression key and a campaign id only.
  */
+import { escapeHtml } from '#domain/content';
 import {
   type TokenKeyRing,
   type VerifiedToken,
@@ -38,8 +39,21 @@ export type UnsubscribeSource = 'one-click' | 'unsubscribe-link';
 export interface UnsubscribeDeps {
   tokenKeys: TokenKeyRing;
   now: Date;
-  /** records the opposition (shared/flows/oppositions.ts recordUnsubscribe) */
-  record: (token: Extract<VerifiedToken, { ok: true }>, source: UnsubscribeSource) => Promise<unknown>;
+  /** who the pages name (rules.md §7: the advertiser's identity and a way to reach it) */
+  advertiser?: Advertiser;
+  /** records the opposition (shared/flows/oppositions.ts recordUnsubscribe); `created` false: it was there already */
+  record: (
+    token: Extract<VerifiedToken, { ok: true }>,
+    source: UnsubscribeSource,
+  ) => Promise<{ created: boolean } | unknown>;
+  /** whether the token's person is opposed already (the GET page says « déjà désinscrit(e) ») */
+  alreadyOpposed?: (token: Extract<VerifiedToken, { ok: true }>) => Promise<boolean>;
+  /**
+   * the objection form (`…/opposition`): records an opposition for an address typed by the
+   * person — the working way to object when a link is broken or expired; false when the
+   * text is not an address
+   */
+  objectAddress?: (address: string) => Promise<boolean>;
   /** rules.md §7b: withdraws the tracking consent (shared/flows/oppositions.ts recordTrackingWithdrawal) */
   withdrawTracking?: (token: Extract<VerifiedToken, { ok: true }>) => Promise<unknown>;
 }
@@ -96,6 +110,22 @@ const PAGE_HEADERS: Record<string, string> = {
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
+/** The advertiser as the pages name it. */
+export interface Advertiser {
+  name: string;
+  /** its privacy notice (setting `privacyNoticeUrl`) */
+  privacyNoticeUrl?: string;
+}
+
+/** Who sends these messages, at the foot of every page (rules.md §7). */
+function identity(advertiser: Advertiser | undefined): string {
+  if (!advertiser) return '';
+  const notice = advertiser.privacyNoticeUrl
+    ? ` — <a href="${escapeHtml(advertiser.privacyNoticeUrl)}">politique de confidentialité</a>`
+    : '';
+  return `\n<p><small>Messages envoyés par ${escapeHtml(advertiser.name)}${notice}.</small></p>`;
+}
+
 function page(title: string, content: string): string {
   return `<!doctype html>
 <html lang="fr">
@@ -126,10 +156,31 @@ export const DONE_PAGE = page(
   '<p>Votre désinscription est enregistrée. Vous ne recevrez plus nos messages de prospection.</p>',
 );
 
-/** Generic on purpose: forged, truncated and expired links look the same. */
+export const ALREADY_PAGE = page(
+  'Déjà désinscrit(e)',
+  '<p>Vous êtes déjà désinscrit(e) : vous ne recevez plus nos messages de prospection. Rien d’autre à faire.</p>',
+);
+
+/**
+ * Generic on purpose: forged, truncated and expired links look the same. It gives a way
+ * to object that works (issue 22): the objection form, which records the opposition at once.
+ */
 export const INVALID_PAGE = page(
   'Lien non valide',
-  "<p>Ce lien de désinscription n'est pas valide ou a expiré. Pour ne plus recevoir nos messages, répondez à l'un d'eux en le demandant : votre demande sera traitée.</p>",
+  `<p>Ce lien de désinscription n'est pas valide ou a expiré. Pour ne plus recevoir nos messages, indiquez votre adresse e-mail : votre opposition est enregistrée immédiatement.</p>
+<form method="post" action="../opposition"><label>Adresse e-mail <input type="email" name="email" required autocomplete="email"></label> <button type="submit">Ne plus recevoir de messages</button></form>`,
+);
+
+/** The objection form on its own (`…/opposition`). */
+export const OBJECTION_PAGE = page(
+  'Vous opposer à nos messages',
+  `<p>Indiquez votre adresse e-mail : vous ne recevrez plus nos messages de prospection, et votre opposition est conservée même si vos données sont effacées.</p>
+<form method="post"><label>Adresse e-mail <input type="email" name="email" required autocomplete="email"></label> <button type="submit">Ne plus recevoir de messages</button></form>`,
+);
+
+export const OBJECTION_INVALID_PAGE = page(
+  'Adresse non reconnue',
+  '<p>Cette adresse e-mail ne semble pas valide. Revenez en arrière pour la corriger.</p>',
 );
 
 const NOT_FOUND_PAGE = page('Page introuvable', '<p>Cette page n’existe pas.</p>');
@@ -146,12 +197,35 @@ export const TRACKING_DONE_PAGE = page(
   "<p>C'est fait : l'ouverture de nos messages et les clics sur leurs liens ne sont plus mesurés pour vous.</p>",
 );
 
+/** The path of the objection form (beside `/u/<token>`). */
+const OBJECTION_PATH = /\/(?:u\/)?opposition\/?$/;
+
 /** Serves one request of the unsubscribe endpoint. */
 export async function serveUnsubscribe(
   request: UnsubscribeRequest,
   deps: UnsubscribeDeps,
 ): Promise<UnsubscribeResponse> {
+  const response = await serve(request, deps);
+  // rules.md §7: every page names the advertiser
+  return response.body && response.headers === PAGE_HEADERS
+    ? { ...response, body: response.body.replace('\n</body>', `${identity(deps.advertiser)}\n</body>`) }
+    : response;
+}
+
+async function serve(request: UnsubscribeRequest, deps: UnsubscribeDeps): Promise<UnsubscribeResponse> {
   const method = request.method.toUpperCase();
+  if (OBJECTION_PATH.test(request.path) && deps.objectAddress) {
+    if (method === 'POST') {
+      const address = new URLSearchParams(request.body.toString('utf8')).get('email')?.trim() ?? '';
+      const recorded = address.length > 0 && address.length <= 320 && (await deps.objectAddress(address));
+      return recorded
+        ? { status: 200, headers: PAGE_HEADERS, body: DONE_PAGE }
+        : { status: 400, headers: PAGE_HEADERS, body: OBJECTION_INVALID_PAGE };
+    }
+    if (method !== 'GET' && method !== 'HEAD')
+      return { status: 405, headers: { ...PAGE_HEADERS, allow: 'GET, HEAD, POST' }, body: '' };
+    return { status: 200, headers: PAGE_HEADERS, body: method === 'HEAD' ? '' : OBJECTION_PAGE };
+  }
   const trackingToken = TRACKING_PATH.exec(request.path)?.[1];
   if (trackingToken && deps.withdrawTracking) {
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST')
@@ -170,12 +244,17 @@ export async function serveUnsubscribe(
   }
   const verified = verifyUnsubscribeToken(token, deps.tokenKeys, deps.now);
   if (!verified.ok) return { status: 400, headers: PAGE_HEADERS, body: method === 'HEAD' ? '' : INVALID_PAGE };
-  if (method !== 'POST') return { status: 200, headers: PAGE_HEADERS, body: method === 'HEAD' ? '' : CONFIRM_PAGE };
+  if (method !== 'POST') {
+    if (method === 'HEAD') return { status: 200, headers: PAGE_HEADERS, body: '' };
+    // a read, no side effect: a person coming back to the link learns it is done
+    const already = deps.alreadyOpposed ? await deps.alreadyOpposed(verified) : false;
+    return { status: 200, headers: PAGE_HEADERS, body: already ? ALREADY_PAGE : CONFIRM_PAGE };
+  }
   // rules.md §7: any POST with a valid token is a "no" (the one-click body, the page's button,
   // or a client that posts something else): honouring it is the safe side.
   const source: UnsubscribeSource = isOneClickBody(request.contentType, request.body)
     ? 'one-click'
     : 'unsubscribe-link';
-  await deps.record(verified, source);
-  return { status: 200, headers: PAGE_HEADERS, body: DONE_PAGE };
+  const outcome = (await deps.record(verified, source)) as { created?: boolean } | undefined;
+  return { status: 200, headers: PAGE_HEADERS, body: outcome?.created === false ? ALREADY_PAGE : DONE_PAGE };
 }

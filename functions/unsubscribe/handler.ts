@@ -7,11 +7,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { tokenKeyId } from '#domain/unsubscribe-token';
-import { recordTrackingWithdrawal, recordUnsubscribe } from '#shared/flows/oppositions';
+import { recordObjection, recordTrackingWithdrawal, recordUnsubscribe } from '#shared/flows/oppositions';
 import { keyTag, logger } from '#shared/powertools';
 import { settingsFromEnv } from '#shared/settings';
 import { serveUnsubscribe, tokenFromPath } from '#shared/unsubscribe-http';
 import { loadSecrets, secretsWithTokenKey } from '#store/secrets';
+import { getSuppression } from '#store/suppressions';
 
 /** the longest request body decoded (base64 included): 16 KB */
 export const MAX_BODY_CHARS = 16 * 1024;
@@ -20,7 +21,8 @@ export async function serveFunctionUrl(event: APIGatewayProxyEventV2): Promise<A
   // a token signed with a key this container has not read yet (a rotation): read the secret again
   const token = tokenFromPath(event.rawPath);
   const keyId = token ? tokenKeyId(token) : undefined;
-  const { tokenKeys } = keyId ? await secretsWithTokenKey(keyId) : await loadSecrets();
+  const { tokenKeys, suppressionKeySecret } = keyId ? await secretsWithTokenKey(keyId) : await loadSecrets();
+  const settings = settingsFromEnv();
   const now = new Date();
   // a one-click body is ≈ 30 bytes, a multipart one a few hundred: anything past this is
   // refused before it is decoded (the endpoint is public)
@@ -43,6 +45,10 @@ export async function serveFunctionUrl(event: APIGatewayProxyEventV2): Promise<A
     {
       tokenKeys,
       now,
+      advertiser: {
+        name: settings.advertiser,
+        ...(settings.privacyNoticeUrl ? { privacyNoticeUrl: settings.privacyNoticeUrl } : {}),
+      },
       record: async (token, source) => {
         const { created } = await recordUnsubscribe(token, source, now);
         logger.info('unsubscribe recorded', {
@@ -51,9 +57,17 @@ export async function serveFunctionUrl(event: APIGatewayProxyEventV2): Promise<A
           source,
           created,
         });
+        return { created };
+      },
+      alreadyOpposed: async (token) => (await getSuppression(token.suppressionKey))?.reason === 'OPPOSED',
+      objectAddress: async (address) => {
+        const { recorded, suppressionKey } = await recordObjection(address, now, suppressionKeySecret);
+        if (suppressionKey)
+          logger.info('objection recorded', { key: keyTag(suppressionKey), source: 'objection-form' });
+        return recorded;
       },
       withdrawTracking: async (token) => {
-        const { changed } = await recordTrackingWithdrawal(token, now, settingsFromEnv());
+        const { changed } = await recordTrackingWithdrawal(token, now, settings);
         logger.info('tracking consent withdrawn', {
           key: keyTag(token.suppressionKey),
           campaignId: token.campaignId,

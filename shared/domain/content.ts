@@ -38,7 +38,8 @@ export interface RenderedSms {
   text: string;
 }
 
-const escapeHtml = (s: string): string =>
+/** Text into HTML (a message body, a page): the five characters that matter escaped. */
+export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 /** rules.md §7: the notice is owed on this message (third-party data, not informed yet, first message). */

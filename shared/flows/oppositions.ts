@@ -14,6 +14,7 @@ import {
   decideSesEvent,
   type SesEventAction,
 } from '#domain/events';
+import { emailSuppressionKey } from '#domain/keys';
 import { contactAfterTrackingWithdrawal, measurementDiscarded } from '#domain/tracking';
 import type { VerifiedToken } from '#domain/unsubscribe-token';
 import { parseWith } from '#schemas/parse';
@@ -270,6 +271,22 @@ export async function recordTrackingWithdrawal(
     ]);
   }
   return { changed: written !== undefined };
+}
+
+/**
+ * The objection form (issue 22): the person typed their address — when their link was
+ * broken or expired, or they have none. Recorded at once, keyed (no address stored).
+ * False when the text is not an address.
+ */
+export async function recordObjection(
+  address: string,
+  at: Date,
+  suppressionKeySecret: string,
+): Promise<{ recorded: boolean; suppressionKey?: string }> {
+  const suppressionKey = emailSuppressionKey(address, suppressionKeySecret);
+  if (!suppressionKey) return { recorded: false };
+  await recordSuppression({ suppressionKey, reason: 'OPPOSED', source: 'objection-form', at, channel: 'email' });
+  return { recorded: true, suppressionKey };
 }
 
 export async function recordUnsubscribe(

@@ -145,6 +145,8 @@ export const settingsSchema = z.object({
   extraRoleMailboxes: z.array(z.string()).default([]),
   /** messages per second the sender may push to SES (the account's sending quota) */
   sendingRatePerSecond: z.number().positive().default(14),
+  /** rules.md §7: the advertiser's privacy notice, linked from the unsubscribe pages */
+  privacyNoticeUrl: z.string().url().optional(),
   /** base URL of the unsubscribe endpoint (`<base>/u/<token>`) */
   unsubscribeBaseUrl: z.string().url().default('http://127.0.0.1:8010'),
   /** SES configuration set of every message by default: untracked (no pixel, links unchanged; rules.md §7b) */

@@ -21,7 +21,9 @@ export type SuppressionSource =
   | 'written'
   | 'import'
   /** rules.md §6b: « non » during a call (an outcome `refused`) */
-  | 'call-refused';
+  | 'call-refused'
+  /** the unsubscribe endpoint's objection form: the person typed their address (issue 22) */
+  | 'objection-form';
 
 export interface SuppressionEntry {
   suppressionKey: string;

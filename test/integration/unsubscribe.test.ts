@@ -285,6 +285,56 @@ describe('unsubscribe: bad tokens are refused, nothing recorded, nothing reveale
   });
 });
 
+describe('what recipients see (issue 22)', () => {
+  it('every page names the advertiser', async () => {
+    const { key } = someone();
+    const out = await call(request('GET', `/u/${tokenFor(key)}`));
+    expect(out.body).toContain('Messages envoyés par Acme SAS');
+  });
+
+  it('« déjà désinscrit(e) » when it is done already: on a second POST, and on a later GET', async () => {
+    const { key } = someone();
+    const path = `/u/${tokenFor(key)}`;
+    const first = await call(
+      request('POST', path, { body: 'List-Unsubscribe=One-Click', contentType: 'application/x-www-form-urlencoded' }),
+    );
+    expect(first.body).toContain('Désinscription enregistrée');
+    const second = await call(
+      request('POST', path, { body: 'List-Unsubscribe=One-Click', contentType: 'application/x-www-form-urlencoded' }),
+    );
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toContain('Déjà désinscrit(e)');
+    const later = await call(request('GET', path));
+    expect(later.body).toContain('déjà désinscrit(e)');
+  });
+
+  it('the invalid-link page gives a way to object that works: the form records an opposition for the address typed', async () => {
+    const bad = await call(request('GET', '/u/k2.bad.token'));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('action="../opposition"');
+    expect(bad.body).not.toContain('répondez');
+    const { address, key } = someone();
+    const form = await call(request('GET', '/opposition'));
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('name="email"');
+    const posted = await call(
+      request('POST', '/opposition', {
+        body: `email=${encodeURIComponent(address.toUpperCase())}`,
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+    );
+    expect(posted.statusCode).toBe(200);
+    expect(await getSuppression(key)).toMatchObject({ reason: 'OPPOSED', sources: ['objection-form'] });
+    const nonsense = await call(
+      request('POST', '/opposition', {
+        body: 'email=pas-une-adresse',
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+    );
+    expect(nonsense.statusCode).toBe(400);
+  });
+});
+
 describe('unsubscribe: logs', () => {
   it('no log line holds an address or a phone number', () => {
     const text = logs.text();
