@@ -26,7 +26,15 @@ if (
   const child = spawn(process.execPath, [LEGACY, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  // a stop signal goes to the child once: a terminal's Ctrl-C reaches it already (same
+  // process group), a process manager's SIGTERM reaches only this launcher
+  let forwarded = false;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+    process.on(signal, () => {
+      if (forwarded) return;
+      forwarded = true;
+      child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
+    });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
 } else {
   const bundle = BUNDLED_COMMANDS.has(process.argv[2] ?? '') ? await freshBundle() : undefined;

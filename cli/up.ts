@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localBucketName } from '#shared/resources';
+import { logger } from '#shared/powertools';
 import { startLocalStack } from './local/stack.ts';
 
 /** Fixed, documented ports of the local stack. */
@@ -48,10 +49,22 @@ export async function run(args: string[]): Promise<number> {
   }
   process.stdout.write('\nLa pile locale tourne. Ctrl-C pour arrêter / to stop.\n');
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    const stop = () => {
+      // issue 22: any stop signal stops everything, once. A Ctrl-C reaches both the
+      // launcher and this process (and the launcher forwards it): later signals are
+      // ignored instead of killing the stop half-way.
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGHUP', stop);
   });
   await stack.stop();
+  // nothing after this line: the hosted functions' last log lines are silenced
+  logger.setLogLevel('SILENT');
   process.stdout.write('Pile locale arrêtée.\n');
   // Keep-alive sockets and timers of the hosted functions must not hold the process.
   setTimeout(() => process.exit(0), 200).unref();

@@ -126,57 +126,81 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
   });
 });
 
-describe('hygiene up: Ctrl-C stops everything', () => {
-  it('leaves no process behind (no orphan JVM)', async () => {
-    const child = spawn(process.execPath, ['bin/hygiene.js', 'up', '--memory', '--free-ports'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+/** Every process below `root` (the launcher re-runs itself under --openssl-legacy-provider; then the JVM guard, the JVM). */
+async function descendants(root: number): Promise<number[]> {
+  const { execSync } = await import('node:child_process');
+  const rows = execSync('ps -eo pid,ppid,cmd')
+    .toString()
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .map(([pid, ppid]) => ({ pid: pid as number, ppid: ppid as number }));
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const r of rows.filter((x) => x.ppid === p)) {
+      out.push(r.pid);
+      walk(r.pid);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** The processes of `pids` still alive (a zombie is dead), waiting up to 15 s for a JVM to go. */
+async function stillAlive(pids: readonly number[]): Promise<string[]> {
+  const { readFileSync } = await import('node:fs');
+  const living = () =>
+    pids.flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.split(') ')[1]?.startsWith('Z')) return [];
+        return [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 60)}`];
+      } catch {
+        return [];
+      }
     });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('Ctrl-C');
-    // the launcher re-runs itself under --openssl-legacy-provider: find the JVM guard below it
-    const { execSync } = await import('node:child_process');
-    const tree = () => execSync(`ps -eo pid,ppid,cmd`).toString();
-    const descendants = (root: number): number[] => {
-      const rows = tree()
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.trim().split(/\s+/).map(Number))
-        .map(([pid, ppid]) => ({ pid: pid as number, ppid: ppid as number }));
-      const out: number[] = [];
-      const walk = (p: number) => {
-        for (const r of rows.filter((x) => x.ppid === p)) {
-          out.push(r.pid);
-          walk(r.pid);
-        }
-      };
-      walk(root);
-      return out;
-    };
-    const before = descendants(child.pid as number);
-    expect(before.length).toBeGreaterThanOrEqual(2); // the re-run node, the guard, the JVM
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    // a JVM may take a few seconds to shut down on a loaded machine: wait up to 15 s
-    const { readFileSync } = await import('node:fs');
-    const living = () =>
-      before.flatMap((pid) => {
-        try {
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-          if (stat.split(') ')[1]?.startsWith('Z')) return []; // a zombie is already dead
-          return [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 60)}`];
-        } catch {
-          return [];
-        }
-      });
-    for (let i = 0; i < 150 && living().length; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(living()).toEqual([]);
+  for (let i = 0; i < 150 && living().length; i++) await new Promise((r) => setTimeout(r, 100));
+  return living();
+}
+
+/** `hygiene up --memory --free-ports` as `npm start` runs it (`sh -c 'exec node …'`), up and ready. */
+async function upThroughShell() {
+  const child = spawn('sh', ['-c', 'exec node bin/hygiene.js up --memory --free-ports'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  });
+  const output = { text: '' };
+  child.stdout.on('data', (c: Buffer) => {
+    output.text += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    output.text += c.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (!output.text.includes('Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(output.text).toContain('Ctrl-C');
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited, processes: await descendants(child.pid as number) };
+}
+
+describe('hygiene up: any stop signal stops everything (issue 22)', () => {
+  it('Ctrl-C (SIGINT, twice as a terminal and the launcher deliver it): « Pile locale arrêtée. », nothing after, no process left', async () => {
+    const up = await upThroughShell();
+    expect(up.processes.length).toBeGreaterThanOrEqual(2); // the re-run node, the guard, the JVM
+    up.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+    expect(up.output.text.trimEnd().endsWith('Pile locale arrêtée.')).toBe(true);
+    expect(await stillAlive(up.processes)).toEqual([]);
+  });
+
+  it('SIGTERM (a process manager, an IDE’s stop button, timeout) stops everything too', async () => {
+    const up = await upThroughShell();
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toBe(0);
+    expect(up.output.text).toContain('Pile locale arrêtée.');
+    expect(await stillAlive(up.processes)).toEqual([]);
   });
 });
