@@ -7,7 +7,8 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = 'pass' | 'throttle' | 'error500' | 'drop' | 'lose-answer';
+/** `refuse`: a 400 the SDK does not retry (the store failing for good) */
+export type Fault = 'pass' | 'throttle' | 'error500' | 'drop' | 'lose-answer' | 'refuse';
 
 export interface ProxiedRequest {
   /** `PutItem`, `UpdateItem`, `TransactWriteItems`… (from X-Amz-Target) */
@@ -31,7 +32,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const proxy: FaultProxy = {
     endpoint: '',
     rule: () => 'pass',
-    injected: { pass: 0, throttle: 0, error500: 0, drop: 0, 'lose-answer': 0 },
+    injected: { pass: 0, throttle: 0, error500: 0, drop: 0, 'lose-answer': 0, refuse: 0 },
     close: async () => undefined,
   };
   const server: Server = createServer((req, res) => {
@@ -58,6 +59,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException',
             message: 'Rate of requests exceeds the allowed throughput.',
           }),
+        );
+        return;
+      }
+      if (fault === 'refuse') {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(
+          JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ValidationException', message: 'injected' }),
         );
         return;
       }
