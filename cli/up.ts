@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { localBucketName } from '#shared/resources';
 import { logger } from '#shared/powertools';
+import { localBucketName } from '#shared/resources';
 import { startLocalStack } from './local/stack.ts';
 
 /** Fixed, documented ports of the local stack. */

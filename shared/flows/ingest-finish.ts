@@ -90,6 +90,13 @@ export async function finishIngestion(planKey: string, failure?: IngestFailure):
     decidedAt: new Date().toISOString(),
     run: plan.run,
     ranges: plan.ranges.length,
+    // the progress as it ended (issue 22): every range done
+    progress: {
+      expectedRows: plan.ranges.reduce((n, r) => n + (r.rows ?? 0), 0),
+      ranges: Object.fromEntries(
+        summaries.map((s, i) => [String(i), { rows: s.rows.total, written: s.contactsWritten }]),
+      ),
+    },
   });
   // once per run: a finish retried after this point does not append it again
   await appendLedgerEntriesOnce([

@@ -130,6 +130,8 @@ export async function planIngestion(
     receivedAt: plan.receivedAt,
     run,
     ranges: plan.ranges.length,
+    // issue 22: what `hygiene ingest` shows while the ranges run
+    progress: { expectedRows: plan.ranges.reduce((n, r) => n + (r.rows ?? 0), 0), ranges: {} },
   });
   log.info('list planned', { run, ranges: plan.ranges.length, bytes: data.bytes, offsetsExact: pass.offsetsExact });
   return { listId, status: 'accepted', reasons: [], planKey, ranges: plan.ranges.length, run };
@@ -184,12 +186,12 @@ async function cutAndFindDuplicates(
     }
     // the reader stands at a record's start: a range may end here
     if (position.bytes - current.start >= rangeBytes) {
-      ranges.push({ ...current, end: position.bytes });
+      ranges.push({ ...current, end: position.bytes, rows: rowsInRange });
       current = { index: ranges.length, start: position.bytes, end: 0, firstLine: position.line, duplicates: [] };
       rowsInRange = 0;
     }
   }
-  if (rowsInRange > 0) ranges.push({ ...current, end: position.bytes });
+  if (rowsInRange > 0) ranges.push({ ...current, end: position.bytes, rows: rowsInRange });
   const offsetsExact = position.bytes === bytes;
   const file = {
     bytes,
@@ -204,7 +206,16 @@ async function cutAndFindDuplicates(
     return {
       sha256: hash.digest('hex'),
       file,
-      ranges: [{ index: 0, start: 0, end: bytes, firstLine: 0, duplicates }],
+      ranges: [
+        {
+          index: 0,
+          start: 0,
+          end: bytes,
+          firstLine: 0,
+          duplicates,
+          rows: ranges.reduce((n, r) => n + (r.rows ?? 0), 0),
+        },
+      ],
       offsetsExact,
     };
   }

@@ -37,6 +37,7 @@ import { backoff, inParallel } from '#store/dynamo-batch';
 import { type IngestionPlan, type PlannedRange, readPlan } from '#store/ingestion-plans';
 import { appendLedgerEntries, appendLedgerEntriesOnce } from '#store/ledger';
 import { addListMembers } from '#store/list-members';
+import { recordRangeProgress } from '#store/lists';
 import { objectWriter } from '#store/object-uploads';
 import { objectKeys, objectStream, putObject } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
@@ -58,6 +59,8 @@ const MERGE_ATTEMPTS = 8;
  * consent digests, ≈ 80 KB stored gzipped), and entries appended together (one transaction).
  */
 const EVIDENCE_ROWS = 1_000;
+/** how often a range records its progress on its list (issue 22) */
+const PROGRESS_EVERY_MS = 2_000;
 const EVIDENCE_ENTRIES_PER_APPEND = 10;
 
 export interface RangeResult {
@@ -105,6 +108,7 @@ export async function ingestRange(
   const evidence = new ImportEvidence(plan, range, part.firstLine);
   let contactsWritten = 0;
   let rowsDone = 0;
+  let progressAt = Date.now();
   try {
     const batches = rebatch(await recordsOf(plan, part), BATCH_ROWS);
     await mapInOrder(
@@ -131,6 +135,11 @@ export async function ingestRange(
         await evidence.add(rowsDone, outcome.imported);
         rowsDone += records.length;
         contactsWritten += outcome.written;
+        // issue 22: what `hygiene ingest` shows, every few seconds (a write each, at most)
+        if (Date.now() - progressAt >= PROGRESS_EVERY_MS) {
+          progressAt = Date.now();
+          await recordRangeProgress(plan.listId, range, rowsDone, contactsWritten);
+        }
         await options.onProgress?.(rowsDone);
       },
     );
@@ -141,6 +150,7 @@ export async function ingestRange(
     await Promise.allSettled([decisionsPart.abort(), rejectedPart.abort()]);
     throw error;
   }
+  await recordRangeProgress(plan.listId, range, rowsDone, contactsWritten);
   const summary: RangeSummary = { ...judge.counts(), contactsWritten };
   // last: its presence says the range is done (ingest-finish.ts)
   await putObject(

@@ -21,6 +21,8 @@ export interface PlannedRange {
   firstLine: number;
   /** rules.md §4 R2 over the whole file: `[line, flags]` of this range's duplicate rows (flags: list-judge's bits) */
   duplicates: [number, number][];
+  /** the records of the range, as the planner counted them (progress, issue 22) */
+  rows?: number;
 }
 
 export interface IngestionPlan {

@@ -30,6 +30,35 @@ export interface ListItem {
   ranges?: number;
   /** failed lists: why (an error's name and message, never a row's content) */
   failure?: string;
+  /** a list being ingested: the rows the planner counted, and each range's rows judged and contacts written so far */
+  progress?: IngestProgress;
+}
+
+export interface IngestProgress {
+  expectedRows: number;
+  ranges: Record<string, { rows: number; written: number }>;
+}
+
+/**
+ * A range's progress (issue 22: `hygiene ingest` shows it). Best effort: set under the
+ * range's own key (a retried range overwrites its count, never adds to it), and a failure
+ * to record it never fails the import.
+ */
+export async function recordRangeProgress(listId: string, range: number, rows: number, written: number): Promise<void> {
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: listsTableName(),
+        Key: { listId },
+        UpdateExpression: 'SET progress.ranges.#r = :p',
+        ConditionExpression: 'attribute_exists(progress.ranges)',
+        ExpressionAttributeNames: { '#r': String(range) },
+        ExpressionAttributeValues: { ':p': { rows, written } },
+      }),
+    );
+  } catch {
+    // progress is an indicator: the import goes on without it
+  }
 }
 
 export function listsTableName(): string {

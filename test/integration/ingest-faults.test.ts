@@ -56,8 +56,22 @@ describe('the store fails mid-list (issue 22)', () => {
     expect((await getList(listId))?.failure).toMatch(/ValidationException/);
     expect(await objectExists(objectKeys.report(listId))).toBe(false);
 
-    const result = await ingestListOnce(key, defaultSettings, now, { rangeBytes: 60_000 });
+    // while the ranges run, the list shows the planner's count (what `hygiene ingest` prints)
+    let seen: number | undefined;
+    const result = await ingestListOnce(key, defaultSettings, now, {
+      rangeBytes: 60_000,
+      onProgress: async () => {
+        seen ??= (await getList(listId))?.progress?.expectedRows;
+      },
+    });
+    expect(seen).toBe(4000);
     expect(result.rows).toEqual({ total: 4000, accepted: 4000, rejected: 0 });
-    expect(await getList(listId)).toMatchObject({ status: 'accepted' });
+    const list = await getList(listId);
+    expect(list).toMatchObject({ status: 'accepted' });
+    // the progress `hygiene ingest` shows: counted by the planner, each range's own (a retried range overwrote its count)
+    expect(list?.progress?.expectedRows).toBe(4000);
+    const ranges = Object.values(list?.progress?.ranges ?? {});
+    expect(ranges.length).toBeGreaterThan(1);
+    expect(ranges.reduce((n, r) => n + r.rows, 0)).toBe(4000);
   }, 120_000);
 });

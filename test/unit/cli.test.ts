@@ -52,3 +52,13 @@ describe('hygiene speaks to the operator (issue 22)', () => {
     },
   );
 });
+
+describe('hygiene ingest: progress (issue 22)', () => {
+  it('rows judged, contacts written, rate and the time left, with French separators', async () => {
+    const { progressLine } = await import('../../cli/ingest.ts');
+    const line = progressLine({ rows: 120_000, written: 95_000, expected: 300_000 }, 60);
+    expect(line).toMatch(
+      /^120\s000 \/ 300\s000 lignes jugées \(40 %\), 95\s000 contacts écrits, 2\s000 lignes\/s, fin dans ≈ 1 min 30 s/u,
+    );
+  });
+});
