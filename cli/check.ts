@@ -118,6 +118,12 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   } catch {
     throw new UsageError(`cannot read the manifest ${manifestPath}`);
   }
+  // a data file given where the manifest is expected: bad usage (exit 2), not a rejected list
+  if (looksLikeDataFile(manifestPath, text)) {
+    throw new UsageError(
+      `${manifestPath} est un fichier de données, pas un manifeste : donnez le manifest.json qui le décrit (hygiene check <manifest.json>)`,
+    );
+  }
   // offline, a file has no upload folder: the report takes the folder's name only when the manifest names no list
   const folderName = dirname(resolve(manifestPath)).split(/[\\/]/).pop() ?? 'unknown';
   const reading = readManifest(text, folderName);
@@ -213,12 +219,33 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   return judge.report(verdict, info.unknownColumns);
 }
 
+/** A list file rather than a manifest: a CSV or text name, or a first line that is not JSON but has delimiters. */
+function looksLikeDataFile(path: string, text: string): boolean {
+  if (/\.(csv|tsv|txt)$/i.test(path)) return true;
+  const start = text.replace(/^\uFEFF/, '').trimStart();
+  if (start.startsWith('{') || start.startsWith('[')) return false;
+  const firstLine = start.split(/\r?\n/, 1)[0] ?? '';
+  return /[;,\t]/.test(firstLine);
+}
+
+/** What to do about a list-level reason, when something can be done (issue 22: errors say what to do next). */
+const REMEDY_FR: Partial<Record<ReasonCode, string>> = {
+  DATA_CHECKSUM_MISMATCH:
+    'Si le fichier a changé volontairement, recalculez son empreinte (sha256sum <fichier>) et reportez-la dans « sha256 » du manifeste ; sinon le fichier a été altéré : reprenez celui du fournisseur.',
+  MANIFEST_INVALID: 'Corrigez le champ nommé ci-dessus (voir le format du manifeste dans le README).',
+  ADVERTISER_MISMATCH: "Le manifeste doit nommer l'annonceur de ce déploiement (réglage « advertiser »).",
+};
+
 /** The readable summary (French first). */
 export function formatReport(report: ListReport, firstRejected: RowDecision[]): string {
   const lines: string[] = [];
   lines.push(`Liste ${report.listId} : ${STATUS_FR[report.status]} (${report.status})`);
   for (const r of report.reasons) lines.push(`  ${r} — ${REASON_LABELS[r]}`);
   if (report.detail) lines.push(`  ${report.detail}`);
+  for (const r of report.reasons) {
+    const remedy = REMEDY_FR[r];
+    if (remedy) lines.push(`  → ${remedy}`);
+  }
   if (report.status === 'accepted') {
     lines.push(`Lignes : ${report.rows.total} — acceptées ${report.rows.accepted}, rejetées ${report.rows.rejected}`);
     const byReason = Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));

@@ -84,6 +84,18 @@ export function closestCommand(name: string, known: readonly string[]): string |
   return best && best[1] <= 2 ? best[0] : undefined;
 }
 
+/** What to do about an error the operator can fix (issue 22), appended to its one line. */
+export function nextStep(error: unknown, message: string): string {
+  const code =
+    (error as { code?: string; cause?: { code?: string } })?.code ??
+    (error as { cause?: { code?: string } })?.cause?.code;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message))
+    return ' — la pile locale ne répond pas : démarrez-la avec « npm start » (ou « hygiene up ») dans un autre terminal';
+  if (code === 'EADDRINUSE' || /EADDRINUSE/.test(message))
+    return ' — un port est déjà pris (une autre pile ?) : « hygiene up --free-ports » en démarre une à côté';
+  return '';
+}
+
 /** The package's version (`hygiene --version`). */
 const VERSION = '0.1.0';
 
@@ -119,7 +131,7 @@ export async function dispatch(
     return await run(rest);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`hygiene ${name}: ${message.split('\n')[0]}\n`);
+    process.stderr.write(`hygiene ${name}: ${message.split('\n')[0]}${nextStep(error, message)}\n`);
     if (process.env.HYGIENE_DEBUG && error instanceof Error && !(error instanceof UsageError)) {
       process.stderr.write(`${error.stack}\n`);
     }

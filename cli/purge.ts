@@ -6,6 +6,7 @@
  */
 import { type PurgeProgress, type PurgeSummary, runRetentionPurge } from '#shared/flows/retention-purge';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
+import { nextStep } from './dispatch.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
 
@@ -38,9 +39,8 @@ export async function run(args: string[]): Promise<number> {
     summary = await runRetentionPurge({ now, settings, onProgress });
   } catch (error) {
     const e = error as { message?: string; name?: string };
-    process.stderr.write(
-      `hygiene purge: purge interrupted: ${(e.message || e.name || String(error)).split('\n')[0]}\n`,
-    );
+    const message = (e.message || e.name || String(error)).split('\n')[0] ?? '';
+    process.stderr.write(`hygiene purge: purge interrupted: ${message}${nextStep(error, message)}\n`);
     return EXIT.usage;
   }
   process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${frenchSummary(summary)}\n`);

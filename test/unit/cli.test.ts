@@ -62,3 +62,38 @@ describe('hygiene ingest: progress (issue 22)', () => {
     );
   });
 });
+
+describe('errors say what to do next (issue 22)', () => {
+  it('a data file given where a manifest is expected is bad usage (exit 2), said in French', async () => {
+    const r = await hygiene('check', 'examples/clients-2026/contacts.csv');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('est un fichier de données, pas un manifeste');
+  });
+
+  it('a checksum mismatch names both digests and how to fix it', async () => {
+    const { mkdtempSync, cpSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'sum-'));
+    cpSync('examples/clients-2026', dir, { recursive: true });
+    const manifest = join(dir, 'manifest.json');
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace(/"sha256": "[0-9a-f]{64}"/, `"sha256": "${'0'.repeat(64)}"`),
+    );
+    const r = await hygiene('check', manifest);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`where the manifest says ${'0'.repeat(64)}`);
+    expect(r.stdout).toMatch(/SHA-256 [0-9a-f]{64}/);
+    expect(r.stdout).toContain('recalculez son empreinte (sha256sum <fichier>)');
+  });
+
+  it('no stack running → how to start it; a port taken → --free-ports', async () => {
+    const { nextStep } = await import('../../cli/dispatch.ts');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+    expect(nextStep(refused, refused.message)).toContain('« npm start »');
+    const taken = Object.assign(new Error('listen EADDRINUSE: address already in use :::8010'), { code: 'EADDRINUSE' });
+    expect(nextStep(taken, taken.message)).toContain('--free-ports');
+    expect(nextStep(new Error('other'), 'other')).toBe('');
+  });
+});
