@@ -5,22 +5,22 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { openList } from '#csv/read-list';
 import { rejectedCsvHeader, rejectedCsvRow } from '#csv/write-csv';
-import type { Contact, ListReport, RowDecision } from '#domain/contact';
+import type { Contact, ListReport, ListRow, RowDecision } from '#domain/contact';
 import { type ExportedOpposition, ListJudge } from '#domain/list-judge';
 import { emptyListReport } from '#domain/list-report';
 import type { ReasonCode } from '#domain/reasons';
 import { judgeUpload, manifestAdmits, readManifest } from '#domain/upload';
-import type { Manifest } from '#schemas/manifest';
+import { type Manifest, manifestSchema } from '#schemas/manifest';
 import type { Settings } from '#schemas/settings';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 
 /** this command's options besides the common ones (cli/config.ts) */
-const OWN_OPTIONS = { rejected: { type: 'string' } } as const;
+const OWN_OPTIONS = { rejected: { type: 'string' }, html: { type: 'string' } } as const;
 
 /**
  * Offline there is no opposition store, so the suppression keys computed here are never
@@ -29,45 +29,13 @@ const OWN_OPTIONS = { rejected: { type: 'string' } } as const;
  */
 export const OFFLINE_SUPPRESSION_SECRET = 'hygiene-check-offline';
 
-/** Short French labels for every reason code (the codes themselves are the stable interface). */
-export const REASON_LABELS: Record<ReasonCode, string> = {
-  MANIFEST_INVALID: 'manifeste illisible ou non conforme',
-  DATA_CHECKSUM_MISMATCH: "l'empreinte SHA-256 du fichier ne correspond pas au manifeste",
-  ADVERTISER_MISMATCH: "l'annonceur n'est pas celui de ce déploiement",
-  PURPOSE_INCOMPATIBLE: 'finalité incompatible avec la prospection',
-  PROV_UNDOCUMENTED: 'provenance tierce non documentée (collecteur, dates ou contrat manquants)',
-  PROV_UNAUDITED: 'formulaires de collecte du tiers non vérifiés (auditRef manquant)',
-  ROW_MALFORMED: 'ligne illisible ou sans adresse',
-  ADDRESS_INVALID: 'adresse ou numéro invalide',
-  ADDRESS_DISPOSABLE: 'adresse jetable',
-  DUPLICATE: 'doublon (la première ligne est retenue)',
-  OPPOSED: "la personne s'est opposée",
-  BOUNCED: 'adresse en erreur définitive',
-  PROV_SCRAPED: 'adresse nominative collectée sur le web (aspiration interdite)',
-  PROV_GENERIC_REPLY: "adresse nominative apprise par la réponse d'une adresse générique",
-  RET_EXPIRED: 'durée de conservation dépassée',
-  B2B_NOT_INFORMED: 'professionnel non informé à la collecte',
-  CONSENT_INVALID: 'consentement non valable (case pré-cochée, CGU, conditionnel)',
-  CONSENT_NO_PROOF: 'preuve du consentement incomplète',
-  CONSENT_WRONG_CHANNEL: 'consentement donné pour un autre canal',
-  PARTNER_NOT_NAMED: "l'annonceur n'est pas nommé parmi les partenaires",
-  ONWARD_TRANSFER: 'fichier transmis par un autre que le collecteur',
-  SOFTOPTIN_NO_SALE: 'client sans achat (soft opt-in impossible)',
-  SOFTOPTIN_OTHER_ENTITY: "client d'une autre entité",
-  SOFTOPTIN_NO_OPTOUT_AT_COLLECTION: "pas d'opposition proposée à la collecte",
-  NO_CONSENT: 'aucune base légale (pas de consentement)',
-  CONTENT_NO_IDENTITY: "le message ne nomme pas l'annonceur",
-  CONTENT_NO_OPTOUT: 'pas de lien de désinscription / de mention STOP',
-  CONTENT_NO_SOURCE: "la source des données n'est pas indiquée au premier message",
-  SMS_BAD_SENDER: "l'émetteur SMS n'est pas un numéro court 3xxxx à 8xxxx",
-  SOFTOPTIN_NOT_ANALOGOUS: 'produit non analogue à ceux achetés',
-  B2B_UNRELATED: 'sans rapport avec la fonction du professionnel',
-  SECTOR_BAN: 'rénovation énergétique : démarchage des particuliers interdit',
-  WINDOW: "hors des plages d'envoi ou d'appel autorisées (reporté)",
-  FREQ_CAP: 'plafond de fréquence atteint',
-  CAMPAIGN_PAUSED: 'campagne suspendue (taux de plaintes ou de rebonds trop élevé)',
-  CONTRACT_UNRELATED: 'appel sans rapport avec le contrat en cours',
-};
+import { REASON_LABELS } from '#shared/reason-labels';
+import { listReportHtml, maskAddress, type RejectedSample } from '#shared/report-html';
+
+/** rejected rows shown on the HTML page (all of them are in --rejected's CSV) */
+const HTML_SAMPLES = 200;
+
+export { REASON_LABELS };
 
 /** A verdict that refuses the list (an accepted one cannot reach here). */
 const refusedStatus = (status: ListReport['status']): ListReport['status'] =>
@@ -93,6 +61,8 @@ export interface CheckListOptions {
   onDecision?: (decision: RowDecision, contact?: Contact, oppositions?: readonly ExportedOpposition[]) => void;
   /** build the contacts of accepted rows, with their suppression keys (default false: `check` stores nothing) */
   contacts?: boolean;
+  /** called with each rejected row that could be read, and its decision (the HTML report's masked samples) */
+  onRejectedRow?: (decision: RowDecision, row: ListRow) => void;
 }
 
 /** bytes read at a time: a batch of ≈ 500 rows, so few records are alive at once */
@@ -199,6 +169,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
         : { decision: judge.malformed(record.line, record.detail), contact: undefined };
       const decision = judged.decision;
       opts.onDecision?.(decision, judged.contact, 'oppositions' in judged ? judged.oppositions : undefined);
+      if (opts.onRejectedRow && record.ok && decision.status === 'rejected') opts.onRejectedRow(decision, record.row);
       if (rejected && decision.status === 'rejected') {
         out += rejectedCsvRow(record.cells, decision.reasons ?? [], info.delimiter);
       }
@@ -274,11 +245,15 @@ export function formatReport(report: ListReport, firstRejected: RowDecision[]): 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, OWN_OPTIONS);
   if (positionals.length !== 1)
-    throw new UsageError('usage: hygiene check <manifest.json> [--json] [--now ISO] [--rejected file]');
+    throw new UsageError(
+      'usage: hygiene check <manifest.json> [--json] [--now ISO] [--rejected file] [--html page.html]',
+    );
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
   const now = parseNow(values.now);
   const firstRejected: RowDecision[] = [];
-  const report = await checkList(positionals[0] as string, {
+  const samples: RejectedSample[] = [];
+  const manifestPath = positionals[0] as string;
+  const report = await checkList(manifestPath, {
     now,
     settings,
     rejectedFile: values.rejected,
@@ -286,7 +261,34 @@ export async function run(args: string[]): Promise<number> {
     onDecision: (d) => {
       if (d.status === 'rejected' && firstRejected.length < 10) firstRejected.push(d);
     },
+    ...(values.html
+      ? {
+          onRejectedRow: (d: RowDecision, row: ListRow) => {
+            if (samples.length < HTML_SAMPLES)
+              samples.push({ line: d.line, reasons: d.reasons ?? [], who: maskAddress(row.email, row.phone) });
+          },
+        }
+      : {}),
   });
+  if (values.html) {
+    // issue 22: a page a person opens; the manifest for the provenance in words, when it reads
+    let manifest: Manifest | undefined;
+    try {
+      const parsed = manifestSchema.safeParse(JSON.parse(await readFile(manifestPath, 'utf8')));
+      if (parsed.success) manifest = parsed.data;
+    } catch {
+      // unreadable: the page says so
+    }
+    await writeFile(
+      values.html,
+      listReportHtml(report, {
+        ...(manifest ? { manifest } : {}),
+        rejected: samples,
+        generatedAt: new Date(),
+        ...(values.rejected ? { rejectedCsv: values.rejected } : {}),
+      }),
+    );
+  }
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, firstRejected));
   return report.status === 'accepted' ? EXIT.done : EXIT.refused;
 }

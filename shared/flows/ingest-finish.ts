@@ -6,11 +6,12 @@
  */
 
 import { rejectedCsvHeader } from '#csv/write-csv';
-import type { ListReport } from '#domain/contact';
+import type { ListReport, RowDecision } from '#domain/contact';
 import { listSubject, manifestDigest } from '#domain/ledger';
 import { listReportOf, type RowCounts } from '#domain/list-report';
 import type { ListReason } from '#domain/reasons';
 import { logger } from '#shared/powertools';
+import { listReportHtml, type RejectedSample } from '#shared/report-html';
 import { type IngestionPlan, readPlan } from '#store/ingestion-plans';
 import { appendLedgerEntriesOnce } from '#store/ledger';
 import { getList, putList } from '#store/lists';
@@ -23,6 +24,7 @@ import {
   objectKeys,
   objectStream,
   parsePlanKey,
+  putObject,
 } from '#store/objects';
 
 export interface IngestResult {
@@ -74,6 +76,16 @@ export async function finishIngestion(planKey: string, failure?: IngestFailure):
   const summary = listReportOf(plan.listId, plan.verdict, summaries, plan.file.unknownColumns);
   const contactsWritten = summaries.reduce((n, s) => n + s.contactsWritten, 0);
   await assemble(plan, summary);
+  await putObject(
+    objectKeys.reportHtml(plan.listId),
+    listReportHtml(summary, {
+      manifest: plan.manifest,
+      rejected: await rejectedSamples(plan),
+      generatedAt: new Date(),
+      rejectedCsv: objectKeys.rejected(plan.listId),
+    }),
+    'text/html; charset=utf-8',
+  );
 
   await putList({
     listId: plan.listId,
@@ -165,6 +177,28 @@ async function rangeSummaries(plan: IngestionPlan): Promise<RangeSummary[] | und
  * streamed from the parts in range order: a million-row report never sits in memory, and
  * each appears only when whole.
  */
+/** rejected rows the HTML page lists (the CSV beside it has them all) */
+const HTML_SAMPLES = 200;
+
+/**
+ * The first rejected rows, for the page a person opens (issue 22): line and reasons, from
+ * the first ranges' decisions (≤ 8 MB each) until enough are found. The decisions hold no
+ * address: the page sends to rejected.csv for the rows themselves.
+ */
+async function rejectedSamples(plan: IngestionPlan): Promise<RejectedSample[]> {
+  const samples: RejectedSample[] = [];
+  for (const range of plan.ranges) {
+    if (samples.length >= HTML_SAMPLES) break;
+    const text = (await objectBytes(objectKeys.rangePart(plan.listId, plan.run, range.index, 'json'))).toString('utf8');
+    for (const d of JSON.parse(`[${text}]`) as RowDecision[]) {
+      if (d.status !== 'rejected') continue;
+      samples.push({ line: d.line, reasons: d.reasons ?? [] });
+      if (samples.length >= HTML_SAMPLES) break;
+    }
+  }
+  return samples;
+}
+
 async function assemble(plan: IngestionPlan, summary: Omit<ListReport, 'decisions'>): Promise<void> {
   const report = objectWriter(objectKeys.report(plan.listId), 'application/json');
   const rejected = objectWriter(objectKeys.rejected(plan.listId), 'text/csv; charset=utf-8');

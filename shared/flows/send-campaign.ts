@@ -17,6 +17,7 @@ import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { SendQueueMessage } from '#schemas/send-message';
 import type { Settings } from '#schemas/settings';
+import { campaignReportHtml } from '#shared/report-html';
 import { getBreaker } from '#store/campaign-breaker';
 import { sqsClient } from '#store/client-sqs';
 import type { ContactItem } from '#store/contacts';
@@ -284,4 +285,10 @@ export async function sendCampaign(
 
 async function writeReport(report: CampaignReport): Promise<void> {
   await putObject(objectKeys.campaignReport(report.campaignId), JSON.stringify(report), 'application/json');
+  // issue 22: the same as a page a person opens
+  await putObject(
+    objectKeys.campaignReportHtml(report.campaignId),
+    campaignReportHtml(report),
+    'text/html; charset=utf-8',
+  );
 }

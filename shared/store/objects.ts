@@ -25,8 +25,11 @@ export const objectKeys = {
   manifest: (listId: string) => `${bucketDefinition.prefixes.incoming}${listId}/manifest.json`,
   dataFile: (listId: string, dataFile: string) => `${bucketDefinition.prefixes.incoming}${listId}/${dataFile}`,
   report: (listId: string) => `${bucketDefinition.prefixes.reports}${listId}/report.json`,
+  /** the same report as a page a person opens (issue 22) */
+  reportHtml: (listId: string) => `${bucketDefinition.prefixes.reports}${listId}/report.html`,
   rejected: (listId: string) => `${bucketDefinition.prefixes.reports}${listId}/rejected.csv`,
   campaignReport: (campaignId: string) => `${bucketDefinition.prefixes.reports}campaigns/${campaignId}.json`,
+  campaignReportHtml: (campaignId: string) => `${bucketDefinition.prefixes.reports}campaigns/${campaignId}.html`,
   /** a phone campaign's call sheet (design.md §3.5) */
   callSheet: (campaignId: string, kind: 'json' | 'csv') =>
     `${bucketDefinition.prefixes.reports}calls/${campaignId}.${kind}`,

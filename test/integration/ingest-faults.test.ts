@@ -73,5 +73,7 @@ describe('the store fails mid-list (issue 22)', () => {
     const ranges = Object.values(list?.progress?.ranges ?? {});
     expect(ranges.length).toBeGreaterThan(1);
     expect(ranges.reduce((n, r) => n + r.rows, 0)).toBe(4000);
+    // issue 22: the report as a page a person opens, beside the JSON
+    expect(await objectExists(objectKeys.reportHtml(listId))).toBe(true);
   }, 120_000);
 });
