@@ -4,6 +4,7 @@
  * the chain and the first broken entry), 2 unreachable.
  * `hygiene ledger digest [--json]`: writes a digest of every chain's head now.
  */
+import type { LedgerProblem } from '#domain/ledger';
 import { verifyLedger, writeDigest } from '#store/ledger-digests';
 import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -25,7 +26,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(
       json
         ? `${JSON.stringify(digest)}\n`
-        : `digest written: ${digest.key} (${entries} entries in ${Object.keys(digest.heads).length} chains)\n`,
+        : `Condensé écrit : ${digest.key} (${fr(entries)} entrées dans ${Object.keys(digest.heads).length} chaînes)\n`,
     );
     return EXIT.done;
   }
@@ -34,13 +35,33 @@ export async function run(args: string[]): Promise<number> {
   if (!verdict) return EXIT.usage;
   if (json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
   if (verdict.ok) {
-    if (!json) process.stdout.write(`ledger intact: ${verdict.entries} entries in ${verdict.chains} chains\n`);
+    if (!json)
+      process.stdout.write(
+        `Registre de preuves intact : ${fr(verdict.entries)} entrées dans ${verdict.chains} chaînes, chaque maillon vérifié.\n`,
+      );
     return EXIT.done;
   }
   const where = verdict.digest ? `digest ${verdict.digest}` : `chain ${verdict.chain}, entry ${verdict.seq}`;
-  process.stderr.write(`ledger broken: ${where}: ${verdict.problem}\n`);
+  // the first words stay the stable, greppable English; the rest says it for a person
+  process.stderr.write(
+    `ledger broken: ${where}: ${verdict.problem} — registre rompu : ${PROBLEM_FR[verdict.problem]} (${verdict.digest ? `condensé ${verdict.digest}` : `chaîne ${verdict.chain}, entrée ${verdict.seq}`})\n`,
+  );
   return EXIT.refused;
 }
+
+const fr = (n: number): string => n.toLocaleString('fr-FR');
+
+/** The verifier's findings in words (shared/domain/ledger.ts LedgerProblem). */
+const PROBLEM_FR: Record<LedgerProblem, string> = {
+  gap: 'une entrée manque (supprimée ?)',
+  'hash-mismatch': 'une entrée a été modifiée après coup',
+  'broken-link': "une entrée ne pointe plus vers celle d'avant",
+  'out-of-order': 'des entrées sont hors de leur ordre',
+  truncated: 'des entrées qu’un condensé ou la tête de chaîne nomme ont disparu',
+  'head-mismatch': 'la tête de chaîne ne correspond pas à la dernière entrée',
+  'digest-mismatch': 'la chaîne ne correspond plus au condensé déposé',
+  'digest-corrupt': 'un condensé est illisible',
+};
 
 /** Runs a ledger call; an unreachable table or bucket is one line on stderr (exit 2). */
 async function reach<T>(call: () => Promise<T>): Promise<T | undefined> {

@@ -56,6 +56,8 @@ describe('hygiene ledger verify|digest', () => {
     );
     const r = await runHygiene(['ledger', 'verify']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`ledger broken: chain ${chain}, entry 1: gap\n`);
+    expect(r.stderr).toBe(
+      `ledger broken: chain ${chain}, entry 1: gap — registre rompu : une entrée manque (supprimée ?) (chaîne ${chain}, entrée 1)\n`,
+    );
   });
 });
