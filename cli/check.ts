@@ -199,6 +199,9 @@ function looksLikeDataFile(path: string, text: string): boolean {
   return /[;,\t]/.test(firstLine);
 }
 
+/** A count as people in France write it: « 254 781 ». */
+export const frNumber = (n: number): string => n.toLocaleString('fr-FR');
+
 /** What to do about a list-level reason, when something can be done (issue 22: errors say what to do next). */
 const REMEDY_FR: Partial<Record<ReasonCode, string>> = {
   DATA_CHECKSUM_MISMATCH:
@@ -218,13 +221,15 @@ export function formatReport(report: ListReport, firstRejected: RowDecision[]): 
     if (remedy) lines.push(`  → ${remedy}`);
   }
   if (report.status === 'accepted') {
-    lines.push(`Lignes : ${report.rows.total} — acceptées ${report.rows.accepted}, rejetées ${report.rows.rejected}`);
+    lines.push(
+      `Lignes : ${frNumber(report.rows.total)} — acceptées ${frNumber(report.rows.accepted)}, rejetées ${frNumber(report.rows.rejected)}`,
+    );
     const byReason = Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
     if (byReason.length > 0) {
       lines.push('Rejets par motif (motif décisif) :');
       const width = Math.max(...byReason.map(([code]) => code.length));
       for (const [code, count] of byReason) {
-        lines.push(`  ${code.padEnd(width)} ${String(count).padStart(7)}  ${REASON_LABELS[code as ReasonCode]}`);
+        lines.push(`  ${code.padEnd(width)} ${frNumber(count).padStart(9)}  ${REASON_LABELS[code as ReasonCode]}`);
       }
     }
     if (firstRejected.length > 0) {

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Contact, RowDecision } from '#domain/contact';
+import { formatParis } from '#domain/dates';
 import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
 import { mergeContact } from '#domain/merge';
 import {
@@ -18,7 +19,7 @@ import {
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
-import { checkList, REASON_LABELS } from './check.ts';
+import { checkList, frNumber, REASON_LABELS } from './check.ts';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 
@@ -161,6 +162,12 @@ export async function gateCampaign(
 
 const label = (code: string): string => REASON_LABELS[code as ReasonCode] ?? '';
 
+/** « 30/11/2026 à 10:00 » (Europe/Paris) */
+function parisTime(iso: string): string {
+  const { date, time } = formatParis(new Date(iso));
+  return `${date.split(' ')[1]} à ${time}`;
+}
+
 export function formatGateReport(report: GateReport): string {
   const lines: string[] = [];
   lines.push(
@@ -171,7 +178,7 @@ export function formatGateReport(report: GateReport): string {
     lines.push(`Liste ${l.listId} : ${l.status}${l.reasons.length ? ` (${l.reasons.join(', ')})` : ''}`);
   }
   lines.push(
-    `${report.channel === 'phone' ? 'Appels possibles maintenant' : 'Envois'} : ${report.counts.send} — écartés ${report.counts.skip}, reportés ${report.counts.defer}` +
+    `${report.channel === 'phone' ? 'Appels possibles maintenant' : 'Envois'} : ${frNumber(report.counts.send)} — écartés ${frNumber(report.counts.skip)}, reportés ${frNumber(report.counts.defer)}` +
       (report.outOfAudience ? `, hors cible ${report.outOfAudience}` : ''),
   );
   const byReason = Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
@@ -186,7 +193,7 @@ export function formatGateReport(report: GateReport): string {
     lines.push('Premières lignes écartées ou reportées :');
     for (const d of skipped) {
       lines.push(
-        `  ${d.listId} ligne ${d.line} : ${d.status} ${d.reasons.join(', ')}${d.notBefore ? ` (à partir de ${d.notBefore})` : ''}`,
+        `  ${d.listId} ligne ${d.line} : ${d.status} ${d.reasons.join(', ')}${d.notBefore ? ` (à partir du ${parisTime(d.notBefore)})` : ''}`,
       );
     }
   }
