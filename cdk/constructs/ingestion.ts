@@ -11,8 +11,6 @@
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -82,11 +80,7 @@ export class Ingestion extends Construct {
       purpose: 'ingest-list (uploaded manifests)',
       consumerTimeout: planTimeout,
     });
-    platform.storage.bucket.addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new s3n.SqsDestination(this.queue.queue),
-      bucketDefinition.ingestTrigger,
-    );
+    this.queue.receiveObjectsCreated(platform.storage.bucket, bucketDefinition.ingestTrigger);
 
     // A range is the heavy part: rows judged, contacts looked up, merged and written;
     // memory also buys CPU for parsing.

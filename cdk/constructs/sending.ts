@@ -6,8 +6,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import {
@@ -54,11 +52,7 @@ export class Sending extends Construct {
       purpose: 'send-campaign (uploaded campaigns)',
       consumerTimeout: campaignTimeout,
     });
-    platform.storage.bucket.addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new s3n.SqsDestination(this.campaignQueue.queue),
-      bucketDefinition.campaignTrigger,
-    );
+    this.campaignQueue.receiveObjectsCreated(platform.storage.bucket, bucketDefinition.campaignTrigger);
     this.sendQueue = new WorkQueue(this, 'Messages', {
       monitoring: platform.monitoring,
       purpose: 'send-message (messages to send)',
@@ -127,11 +121,7 @@ export class Sending extends Construct {
       purpose: 'call-outcomes (uploaded outcomes files)',
       consumerTimeout: campaignTimeout,
     });
-    platform.storage.bucket.addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new s3n.SqsDestination(this.outcomesQueue.queue),
-      bucketDefinition.outcomesTrigger,
-    );
+    this.outcomesQueue.receiveObjectsCreated(platform.storage.bucket, bucketDefinition.outcomesTrigger);
     this.callOutcomes = new HygieneFunction(this, 'CallOutcomes', platform, {
       name: 'call-outcomes',
       description: 'records the outcomes of calls: refusals become oppositions, calls count for the cap',

@@ -3,6 +3,8 @@
  * an alarm on its depth (design.md §4).
  */
 import { Duration, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Monitoring } from './monitoring.ts';
@@ -61,5 +63,11 @@ export class WorkQueue extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
+  }
+
+  /** Objects created in the bucket under a trigger's prefix and suffix (shared/resources.ts) are announced here. */
+  receiveObjectsCreated(bucket: s3.IBucket, trigger: { prefix: string; suffix: string }): this {
+    bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), trigger);
+    return this;
   }
 }

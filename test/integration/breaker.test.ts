@@ -22,6 +22,7 @@ import { getSuppression } from '#store/suppressions';
 import { hygieneInProcess } from '../support/cli.ts';
 import { useEmulators } from '../support/emulators.ts';
 import { type CapturedLogs, captureLogs, PERSONAL_DATA } from '../support/logs.ts';
+import { emailCampaignTo, storedContact } from '../support/sending.ts';
 import { inEventBridge, sesRecord } from '../support/ses-events.ts';
 
 const run = randomBytes(3).toString('hex');
@@ -42,38 +43,9 @@ const campaignId = `printemps-${run}`;
 const people = Array.from({ length: 6 }, (_, i) => `client${i}-${run}@exemple-${run}.fr`);
 const keyOf = (email: string) => emailSuppressionKey(email, secrets.suppressionKeySecret) as string;
 
-function contact(email: string): Contact {
-  return {
-    suppressionKey: keyOf(email),
-    email,
-    kind: 'generic',
-    bases: { email: 'legal-person' },
-    listId,
-    listIds: [listId],
-    sourceKind: 'event',
-    collector: 'Salon Batimat SAS',
-    collectedAt: '2026-10-05T00:00:00.000Z',
-    productCategories: [],
-    informAtFirstMessage: false,
-    expiresAt: '2029-10-05T00:00:00.000Z',
-  };
-}
-
-const campaign: Campaign = {
-  campaignId,
-  advertiser: 'Acme SAS',
-  purpose: 'commercial-prospecting',
-  channel: 'email',
-  productCategory: 'disques',
-  energyRenovation: false,
-  contractInProgress: false,
-  audience: { lists: [listId] },
-  message: {
-    from: 'Acme <offres@acme.fr>',
-    subject: 'Nos offres',
-    text: 'Acme SAS vous présente ses offres.\nSe désinscrire : {{unsubscribeUrl}}',
-  },
-};
+const contact = (email: string): Contact =>
+  storedContact(email, keyOf(email), listId, { sourceKind: 'event', collector: 'Salon Batimat SAS' });
+const campaign: Campaign = emailCampaignTo(campaignId, listId, { subject: 'Nos offres' });
 
 /** An SES event of this campaign for a person, as EventBridge delivers it to the queue. */
 async function sesEvent(

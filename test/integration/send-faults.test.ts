@@ -22,6 +22,7 @@ import { getSend } from '#store/sends';
 import { random } from '../../bench/generate-list.ts';
 import { useEmulators } from '../support/emulators.ts';
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../support/fault-proxy.ts';
+import { emailCampaignTo, storedContact } from '../support/sending.ts';
 
 const run = randomBytes(3).toString('hex');
 const now = new Date('2027-03-02T09:00:00Z');
@@ -37,37 +38,8 @@ const listId = `fautes-${run}`;
 const people = Array.from({ length: 20 }, (_, i) => `p${i}-${run}@exemple-${run}.fr`);
 const keyOf = (email: string) => emailSuppressionKey(email, secrets.suppressionKeySecret) as string;
 
-function contact(email: string): Contact {
-  return {
-    suppressionKey: keyOf(email),
-    email,
-    kind: 'generic',
-    bases: { email: 'legal-person' },
-    listId,
-    listIds: [listId],
-    sourceKind: 'own-form',
-    collectedAt: '2026-09-01T00:00:00.000Z',
-    productCategories: [],
-    informAtFirstMessage: false,
-    expiresAt: '2029-09-01T00:00:00.000Z',
-  };
-}
-
-const campaignOf = (campaignId: string): Campaign => ({
-  campaignId,
-  advertiser: 'Acme SAS',
-  purpose: 'commercial-prospecting',
-  channel: 'email',
-  productCategory: 'disques',
-  energyRenovation: false,
-  contractInProgress: false,
-  audience: { lists: [listId] },
-  message: {
-    from: 'Acme <offres@acme.fr>',
-    subject: `Nos offres ${campaignId}`,
-    text: 'Acme SAS.\n{{unsubscribeUrl}}',
-  },
-});
+const contact = (email: string): Contact => storedContact(email, keyOf(email), listId);
+const campaignOf = (campaignId: string): Campaign => emailCampaignTo(campaignId, listId);
 
 async function queue(campaignId: string): Promise<QueuedSend[]> {
   const queued: QueuedSend[] = [];

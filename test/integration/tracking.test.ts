@@ -28,6 +28,7 @@ import { getSuppression } from '#store/suppressions';
 import { serveFunctionUrl } from '../../functions/unsubscribe/handler.ts';
 import { useEmulators } from '../support/emulators.ts';
 import { type CapturedLogs, captureLogs, PERSONAL_DATA } from '../support/logs.ts';
+import { emailCampaignTo, storedContact } from '../support/sending.ts';
 import { inEventBridge, sesRecord } from '../support/ses-events.ts';
 
 const run = randomBytes(3).toString('hex');
@@ -49,38 +50,12 @@ const consent = {
   listId,
 };
 
-function contact(who: string, tracking: boolean): Contact {
-  return {
-    suppressionKey: keyOf(email(who)),
-    email: email(who),
-    kind: 'generic',
-    bases: { email: 'legal-person' },
-    listId,
-    listIds: [listId],
-    sourceKind: 'own-form',
-    collectedAt: '2026-09-01T00:00:00.000Z',
-    productCategories: [],
-    informAtFirstMessage: false,
-    expiresAt: '2029-09-01T00:00:00.000Z',
-    ...(tracking ? { trackingConsent: consent } : {}),
-  };
-}
-
-const campaign: Campaign = {
-  campaignId,
-  advertiser: 'Acme SAS',
-  purpose: 'commercial-prospecting',
-  channel: 'email',
-  productCategory: 'disques',
-  energyRenovation: false,
-  contractInProgress: false,
-  audience: { lists: [listId] },
-  message: {
-    from: 'Acme <offres@acme.fr>',
-    subject: 'Nos offres',
-    text: 'Acme SAS vous présente ses offres.\nSe désinscrire : {{unsubscribeUrl}}\nNe plus mesurer l’ouverture : {{trackingOptOutUrl}}',
-  },
-};
+const contact = (who: string, tracking: boolean): Contact =>
+  storedContact(email(who), keyOf(email(who)), listId, tracking ? { trackingConsent: consent } : {});
+const campaign: Campaign = emailCampaignTo(campaignId, listId, {
+  subject: 'Nos offres',
+  text: 'Acme SAS vous présente ses offres.\nSe désinscrire : {{unsubscribeUrl}}\nNe plus mesurer l’ouverture : {{trackingOptOutUrl}}',
+});
 
 function request(method: string, path: string): APIGatewayProxyEventV2 {
   return {
