@@ -12,7 +12,7 @@ import { parseListTime } from './dates.ts';
 import { contactAfterActivity } from './events.ts';
 import { callTiming, gateContact } from './gate.ts';
 import type { SendReason, SuppressionReason } from './reasons.ts';
-import { callWindow, openingsBetween, type Slot } from './windows.ts';
+import { callOptInStart, callWindow, openingsBetween, type Slot } from './windows.ts';
 
 /** One person the sheet says may be called (design.md §3.5): the sales team's working data. */
 export interface CallEntry {
@@ -74,6 +74,15 @@ export function callOf(
   const { from, until, settings } = ctx;
   const gate = gateContact(contact, campaign, { now: from, settings, suppression: ctx.suppression });
   if (gate.status === 'skip') return { status: 'skip', reasons: gate.reasons };
+  // rules.md §9: a sheet dated before the consumer opt-in came into force calls no consumer
+  // (the Bloctel regime is out of scope), even for its days after that date
+  if (contact.kind === 'consumer' && from.getTime() < callOptInStart(settings).getTime()) {
+    return {
+      status: 'defer',
+      reasons: gate.reasons.length > 0 ? gate.reasons : ['WINDOW'],
+      ...(gate.notBefore ? { notBefore: gate.notBefore } : {}),
+    };
+  }
   const timing = callTiming(contact, from, settings);
   const window = callWindow(contact.kind, settings);
   const slots = window

@@ -5,6 +5,7 @@
  * be called, and when), §9 (before 11 August 2026).
  */
 import { describe, expect, it } from 'vitest';
+import { callOf } from '#domain/calls';
 import type { ListRow } from '#domain/contact';
 import { callCap, callTiming, gateContact } from '#domain/gate';
 import { parseConsentChannels } from '#domain/rows';
@@ -412,6 +413,22 @@ describe('rules.md §9: calls to consumers before 11 August 2026', () => {
     const g = gateAt(iso);
     expect(g.status).toBe(status);
     if (status === 'defer') expect(g).toMatchObject({ reasons: ['WINDOW'], notBefore: '2026-08-11T08:00:00.000Z' });
+  });
+
+  it('a call sheet dated 10 August 2026 calls no consumer, even on its days after the 11th; one dated the 11th does', () => {
+    const from = new Date('2026-08-10T08:00:00Z');
+    const until = new Date('2026-08-15T08:00:00Z');
+    expect(callOf(consumer(), phoneCampaign(), { from, until, settings: defaultSettings })).toMatchObject({
+      status: 'defer',
+      reasons: ['WINDOW'],
+      notBefore: '2026-08-11T08:00:00.000Z',
+    });
+    const on11 = callOf(consumer(), phoneCampaign(), {
+      from: new Date('2026-08-11T08:00:00Z'),
+      until,
+      settings: defaultSettings,
+    });
+    expect(on11.status).toBe('call');
   });
 
   it('professionals are not concerned', () => {
