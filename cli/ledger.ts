@@ -9,6 +9,7 @@ import { verifyLedger, writeDigest } from '#store/ledger-digests';
 import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
+import { terminalProgress } from './progress.ts';
 
 const USAGE = 'usage: hygiene ledger verify|digest [--json]';
 
@@ -31,7 +32,13 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.done;
   }
 
-  const verdict = await reach(() => verifyLedger());
+  const shown = terminalProgress(json);
+  const verdict = await reach(() =>
+    verifyLedger((p) =>
+      shown.show(`Vérification : ${p.chains}/${p.of} chaînes, ${fr(p.entries)} entrées relues…`, p.chains === p.of),
+    ),
+  );
+  shown.done();
   if (!verdict) return EXIT.usage;
   if (json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
   if (verdict.ok) {

@@ -9,6 +9,7 @@ import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { nextStep } from './dispatch.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
+import { terminalProgress } from './progress.ts';
 
 /** this command's options besides the common ones (cli/config.ts) */
 const OWN_OPTIONS = {} as const;
@@ -26,18 +27,17 @@ export async function run(args: string[]): Promise<number> {
   useLocalStackDefaults();
 
   const started = Date.now();
-  let lastProgress = 0;
+  const shown = terminalProgress(json);
   const onProgress = (progress: PurgeProgress) => {
-    const t = Date.now();
-    if (json || t - started < PROGRESS_AFTER_MS || t - lastProgress < 1000) return;
-    lastProgress = t;
-    process.stderr.write(`${progressLine(progress)}\n`);
+    if (Date.now() - started >= PROGRESS_AFTER_MS) shown.show(progressLine(progress));
   };
 
   let summary: PurgeSummary;
   try {
     summary = await runRetentionPurge({ now, settings, onProgress });
+    shown.done();
   } catch (error) {
+    shown.done();
     const e = error as { message?: string; name?: string };
     const message = (e.message || e.name || String(error)).split('\n')[0] ?? '';
     process.stderr.write(`hygiene purge: purge interrupted: ${message}${nextStep(error, message)}\n`);

@@ -20,10 +20,11 @@ import { type SendOutcome, sendBatch } from '#shared/flows/send-message';
 import { objectKeys } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
 import { recordDeferred } from '#store/sends';
-import { REASON_LABELS } from './check.ts';
+import { frNumber, REASON_LABELS } from './check.ts';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
+import { terminalProgress } from './progress.ts';
 
 /** this command's options besides the common ones (cli/config.ts) */
 const OWN_OPTIONS = {} as const;
@@ -45,7 +46,16 @@ export async function run(args: string[]): Promise<number> {
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
   const now = parseNow(values.now);
   useLocalStackDefaults();
-  const { result, delivery } = await runCampaignHere(raw, { now, settings });
+  const shown = terminalProgress(values.json === true);
+  const { result, delivery } = await runCampaignHere(raw, {
+    now,
+    settings,
+    onProgress: (counts, sent) =>
+      shown.show(
+        `${frNumber(counts.audience)} contacts jugés — ${frNumber(counts.send)} à envoyer, ${frNumber(counts.skip)} écartés, ${frNumber(counts.defer)} reportés ; ${frNumber(sent)} envoyés`,
+      ),
+  });
+  shown.done();
   if (values.json) process.stdout.write(`${JSON.stringify({ ...result.report, delivery, reads: result.reads })}\n`);
   else process.stdout.write(formatSummary(result.report, delivery));
   return result.report.status === 'accepted' ? EXIT.done : EXIT.refused;
@@ -58,7 +68,11 @@ export async function run(args: string[]): Promise<number> {
  */
 export async function runCampaignHere(
   raw: unknown,
-  { now, settings }: { now: Date; settings: Settings },
+  {
+    now,
+    settings,
+    onProgress,
+  }: { now: Date; settings: Settings; onProgress?: (counts: CampaignReport['counts'], sent: number) => void },
 ): Promise<{ result: SendCampaignResult; delivery: Delivery }> {
   const secrets = await loadSecrets();
   const delivery: Delivery = {};
@@ -80,7 +94,16 @@ export async function runCampaignHere(
     }
   };
   try {
-    return { result: await sendCampaign(raw, { now, settings, enqueue, enqueueConcurrency: 2 }), delivery };
+    return {
+      result: await sendCampaign(raw, {
+        now,
+        settings,
+        enqueue,
+        enqueueConcurrency: 2,
+        ...(onProgress ? { onProgress: (counts) => onProgress(counts, delivery.sent ?? 0) } : {}),
+      }),
+      delivery,
+    };
   } catch (error) {
     if (error instanceof CampaignInvalid) throw new UsageError(error.message);
     throw error;

@@ -148,7 +148,14 @@ function suppressionOf(contact: ContactItem, found: Map<string, SuppressionEntry
  */
 export async function sendCampaign(
   raw: unknown,
-  options: { now: Date; settings: Settings; enqueue?: Enqueue; enqueueConcurrency?: number },
+  options: {
+    now: Date;
+    settings: Settings;
+    enqueue?: Enqueue;
+    enqueueConcurrency?: number;
+    /** after each page of the audience: the counts so far (`hygiene send` shows them) */
+    onProgress?: (counts: CampaignReport['counts']) => void;
+  },
 ): Promise<SendCampaignResult> {
   const { now, settings } = options;
   const enqueue = options.enqueue ?? sqsEnqueue();
@@ -277,6 +284,7 @@ export async function sendCampaign(
     await timed('enqueue', inParallel(chunk(queue, 10), options.enqueueConcurrency ?? 8, enqueue));
     report.counts.queued += queue.length;
     if (deferred.length > 0) await timed('enqueue', recordDeferred(campaign.campaignId, deferred, now));
+    options.onProgress?.(report.counts);
   }
   await timed('report', writeReport(report));
   for (const phase of Object.keys(timings) as (keyof typeof timings)[]) timings[phase] = Math.round(timings[phase]);

@@ -99,19 +99,27 @@ export type LedgerVerdict =
  * Reads digests, then heads, then entries up to each head: entries appended meanwhile are
  * left for the next run rather than taken for a mismatch.
  */
-export async function verifyLedger(): Promise<LedgerVerdict> {
+export async function verifyLedger(
+  onProgress?: (done: { chains: number; of: number; entries: number }) => void,
+): Promise<LedgerVerdict> {
   const { digests, corrupt } = await readDigests();
   if (corrupt) return { ok: false, chain: '-', seq: 0, problem: 'digest-corrupt', digest: corrupt };
   const checkpoints = digestCheckpoints(digests);
   const chains = [...new Set([...ledgerChains(), ...checkpoints.keys()])];
+  let chainsDone = 0;
+  let entriesRead = 0;
   const verdicts = await inParallel(chains, 4, async (chain) => {
     const head = await readHead(chain);
     const verifier = new ChainVerifier(chain, checkpoints.get(chain));
     const locked = Math.max(0, ...(checkpoints.get(chain)?.keys() ?? []));
     // A missing head pointer with entries behind it: read them all, the verifier names it.
     for await (const entry of readChain(chain, head.exists ? Math.max(head.seq, locked) : undefined)) {
+      entriesRead++;
       if (verifier.push(entry)) break;
+      if (entriesRead % 1000 === 0) onProgress?.({ chains: chainsDone, of: chains.length, entries: entriesRead });
     }
+    chainsDone++;
+    onProgress?.({ chains: chainsDone, of: chains.length, entries: entriesRead });
     return verifier.finish(head.exists ? head : null);
   });
   let entries = 0;

@@ -97,3 +97,35 @@ describe('errors say what to do next (issue 22)', () => {
     expect(nextStep(new Error('other'), 'other')).toBe('');
   });
 });
+
+describe('progress of long commands (issue 22)', () => {
+  const fakeStream = (isTTY: boolean) => {
+    const written: string[] = [];
+    return { written, stream: { isTTY, write: (t: string) => written.push(t) } as unknown as NodeJS.WriteStream };
+  };
+
+  it('on a terminal: one line rewritten, at most once a second, ended by a newline', async () => {
+    const { terminalProgress } = await import('../../cli/progress.ts');
+    const { written, stream } = fakeStream(true);
+    const p = terminalProgress(false, 1000, stream);
+    p.show('100 lignes');
+    p.show('200 lignes'); // within the second: not shown
+    p.show('300 lignes', true);
+    p.done();
+    expect(written).toEqual(['\r100 lignes\u001b[K', '\r300 lignes\u001b[K', '\n']);
+  });
+
+  it('quiet with --json, and when piped', async () => {
+    const { terminalProgress } = await import('../../cli/progress.ts');
+    for (const [json, tty] of [
+      [true, true],
+      [false, false],
+    ] as const) {
+      const { written, stream } = fakeStream(tty);
+      const p = terminalProgress(json, 0, stream);
+      p.show('100 lignes', true);
+      p.done();
+      expect(written).toEqual([]);
+    }
+  });
+});
