@@ -30,14 +30,14 @@ async function statusOf(campaignId: string): Promise<CampaignStatus> {
     getBreaker(campaignId),
     sendsOfCampaign(campaignId),
   ]);
-  const bySatus: Record<string, number> = {};
-  for (const r of sends.records) bySatus[r.status] = (bySatus[r.status] ?? 0) + 1;
+  const byStatus: Record<string, number> = {};
+  for (const r of sends.records) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   return {
     campaignId,
     known: version !== undefined,
     state: breaker.cancelledAt ? 'cancelled' : breaker.pausedAt ? 'paused' : 'running',
     breaker: { ...breaker, ...breakerRates(breaker) },
-    sends: bySatus,
+    sends: byStatus,
   };
 }
 

@@ -30,7 +30,9 @@ const OWN_OPTIONS = { rejected: { type: 'string' }, html: { type: 'string' } } a
 export const OFFLINE_SUPPRESSION_SECRET = 'hygiene-check-offline';
 
 import { REASON_LABELS } from '#shared/reason-labels';
-import { listReportHtml, maskAddress, type RejectedSample } from '#shared/report-html';
+import { frNumber, listReportHtml, maskAddress, type RejectedSample } from '#shared/report-html';
+
+export { frNumber };
 
 /** rejected rows shown on the HTML page (all of them are in --rejected's CSV) */
 const HTML_SAMPLES = 200;
@@ -198,9 +200,6 @@ function looksLikeDataFile(path: string, text: string): boolean {
   const firstLine = start.split(/\r?\n/, 1)[0] ?? '';
   return /[;,\t]/.test(firstLine);
 }
-
-/** A count as people in France write it: « 254 781 ». */
-export const frNumber = (n: number): string => n.toLocaleString('fr-FR');
 
 /** What to do about a list-level reason, when something can be done (issue 22: errors say what to do next). */
 const REMEDY_FR: Partial<Record<ReasonCode, string>> = {

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { ListReport } from '#domain/contact';
 import { manifestSchema } from '#schemas/manifest';
 import { parseWith } from '#schemas/parse';
+import { frNumber } from '#shared/report-html';
 import { getList, type ListItem } from '#store/lists';
 import { uploadStream } from '#store/object-uploads';
 import { objectBytes, objectKeys, putObject } from '#store/objects';
@@ -135,8 +136,6 @@ function progressOf(list: ListItem): { rows: number; written: number; expected: 
   return { rows, written, expected: list.progress.expectedRows };
 }
 
-const fr = (n: number): string => Math.round(n).toLocaleString('fr-FR');
-
 /** « 120 000 / 300 000 lignes jugées (40 %), 95 000 contacts écrits, 1 900 lignes/s, fin dans ≈ 1 min 35 s » */
 export function progressLine(p: { rows: number; written: number; expected: number }, seconds: number): string {
   const rate = seconds > 0 ? p.rows / seconds : 0;
@@ -146,5 +145,5 @@ export function progressLine(p: { rows: number; written: number; expected: numbe
     left === undefined
       ? ''
       : `, fin dans ≈ ${left >= 60 ? `${Math.floor(left / 60)} min ` : ''}${Math.round(left % 60)} s`;
-  return `${fr(p.rows)} / ${fr(p.expected)} lignes jugées${share}, ${fr(p.written)} contacts écrits, ${fr(rate)} lignes/s${eta}   `;
+  return `${frNumber(p.rows)} / ${frNumber(p.expected)} lignes jugées${share}, ${frNumber(p.written)} contacts écrits, ${frNumber(Math.round(rate))} lignes/s${eta}   `;
 }

@@ -5,6 +5,7 @@
  * `hygiene ledger digest [--json]`: writes a digest of every chain's head now.
  */
 import type { LedgerProblem } from '#domain/ledger';
+import { frNumber } from '#shared/report-html';
 import { verifyLedger, writeDigest } from '#store/ledger-digests';
 import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -27,7 +28,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(
       json
         ? `${JSON.stringify(digest)}\n`
-        : `Condensé écrit : ${digest.key} (${fr(entries)} entrées dans ${Object.keys(digest.heads).length} chaînes)\n`,
+        : `Condensé écrit : ${digest.key} (${frNumber(entries)} entrées dans ${Object.keys(digest.heads).length} chaînes)\n`,
     );
     return EXIT.done;
   }
@@ -35,7 +36,10 @@ export async function run(args: string[]): Promise<number> {
   const shown = terminalProgress(json);
   const verdict = await reach(() =>
     verifyLedger((p) =>
-      shown.show(`Vérification : ${p.chains}/${p.of} chaînes, ${fr(p.entries)} entrées relues…`, p.chains === p.of),
+      shown.show(
+        `Vérification : ${p.chains}/${p.of} chaînes, ${frNumber(p.entries)} entrées relues…`,
+        p.chains === p.of,
+      ),
     ),
   );
   shown.done();
@@ -44,7 +48,7 @@ export async function run(args: string[]): Promise<number> {
   if (verdict.ok) {
     if (!json)
       process.stdout.write(
-        `Registre de preuves intact : ${fr(verdict.entries)} entrées dans ${verdict.chains} chaînes, chaque maillon vérifié.\n`,
+        `Registre de preuves intact : ${frNumber(verdict.entries)} entrées dans ${verdict.chains} chaînes, chaque maillon vérifié.\n`,
       );
     return EXIT.done;
   }
@@ -55,8 +59,6 @@ export async function run(args: string[]): Promise<number> {
   );
   return EXIT.refused;
 }
-
-const fr = (n: number): string => n.toLocaleString('fr-FR');
 
 /** The verifier's findings in words (shared/domain/ledger.ts LedgerProblem). */
 const PROBLEM_FR: Record<LedgerProblem, string> = {

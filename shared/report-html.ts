@@ -11,7 +11,8 @@ import type { ReasonCode } from './domain/reasons.ts';
 import { REASON_LABELS } from './reason-labels.ts';
 import type { Manifest } from './schemas/manifest.ts';
 
-const fr = (n: number): string => n.toLocaleString('fr-FR');
+/** A count as people in France write it: « 254 781 ». */
+export const frNumber = (n: number): string => n.toLocaleString('fr-FR');
 /** `2026-10-05` → `05/10/2026` (a date as people in France write it) */
 const frDate = (iso: string): string => {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
@@ -46,8 +47,8 @@ function barChart(counts: readonly [string, number][], title: string): string {
       const y = 5 + i * rowHeight;
       const w = Math.max(2, Math.round((n / max) * barWidth));
       return `<text x="0" y="${y + 16}" font-size="13">${escapeHtml(`${code} — ${label(code)}`).slice(0, 60)}</text>
-<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="16" fill="#c0392b" rx="2"><title>${escapeHtml(code)} : ${fr(n)}</title></rect>
-<text x="${labelWidth + w + 6}" y="${y + 16}" font-size="13">${fr(n)}</text>`;
+<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="16" fill="#c0392b" rx="2"><title>${escapeHtml(code)} : ${frNumber(n)}</title></rect>
+<text x="${labelWidth + w + 6}" y="${y + 16}" font-size="13">${frNumber(n)}</text>`;
     })
     .join('\n');
   return `<figure><svg role="img" aria-label="${escapeHtml(title)}" width="${labelWidth + barWidth + 80}" height="${height}" xmlns="http://www.w3.org/2000/svg">
@@ -176,11 +177,11 @@ ${report.detail ? `<p>${escapeHtml(report.detail)}</p>` : ''}
 ${provenance(extras.manifest)}
 <h2>Lignes</h2>
 <table><tr><th>Lignes</th><th>Acceptées</th><th>Rejetées</th></tr>
-<tr><td class="num">${fr(rows.total)}</td><td class="num">${fr(rows.accepted)}</td><td class="num">${fr(rows.rejected)}</td></tr></table>
+<tr><td class="num">${frNumber(rows.total)}</td><td class="num">${frNumber(rows.accepted)}</td><td class="num">${frNumber(rows.rejected)}</td></tr></table>
 ${barChart(byReason, 'Lignes rejetées par motif (motif décisif)')}
 ${
   rejected.length > 0
-    ? `<h2>Lignes rejetées${rows.rejected > rejected.length ? ` (les ${fr(rejected.length)} premières)` : ''}</h2>
+    ? `<h2>Lignes rejetées${rows.rejected > rejected.length ? ` (les ${frNumber(rejected.length)} premières)` : ''}</h2>
 <table><tr><th>Ligne</th><th>Adresse</th><th>Motifs</th></tr>
 ${rejected.map((r) => `<tr><td class="num">${r.line}</td><td>${escapeHtml(r.who ?? '—')}</td><td>${r.reasons.map((c) => `${escapeHtml(c)} <small>(${escapeHtml(label(c))})</small>`).join(', ')}</td></tr>`).join('\n')}
 </table>${extras.rejectedCsv ? `<p>Toutes les lignes rejetées, telles que reçues, avec leurs motifs : <code>${escapeHtml(extras.rejectedCsv)}</code></p>` : ''}`
@@ -209,7 +210,7 @@ export function campaignReportHtml(report: CampaignReportView): string {
 <p><span class="verdict ${report.status}">${report.status === 'accepted' ? 'Campagne acceptée' : 'Campagne refusée'}</span></p>
 ${report.reasons.length ? `<ul>${report.reasons.map((r) => `<li><b>${escapeHtml(r)}</b> — ${escapeHtml(label(r))}</li>`).join('')}</ul>` : ''}
 <table><tr><th>Audience</th><th>Envoyés</th><th>Écartés</th><th>Reportés</th><th>Mesurés (consentement au suivi)</th><th>Non mesurés</th></tr>
-<tr><td class="num">${fr(c.audience)}</td><td class="num">${fr(c.send)}</td><td class="num">${fr(c.skip)}</td><td class="num">${fr(c.defer)}</td><td class="num">${fr(c.tracked ?? 0)}</td><td class="num">${fr(c.untracked ?? 0)}</td></tr></table>
+<tr><td class="num">${frNumber(c.audience)}</td><td class="num">${frNumber(c.send)}</td><td class="num">${frNumber(c.skip)}</td><td class="num">${frNumber(c.defer)}</td><td class="num">${frNumber(c.tracked ?? 0)}</td><td class="num">${frNumber(c.untracked ?? 0)}</td></tr></table>
 ${barChart(byReason, 'Contacts écartés ou reportés, par motif')}
 <p><small>Jugée le ${escapeHtml(new Date(report.judgedAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' }))} (heure de Paris).</small></p>`;
   return page(`Campagne ${report.campaignId}`, body);

@@ -118,19 +118,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   unsubscribe.on('request', (req, res) => {
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/local/sends') {
       // design.md §5: which configuration set each message used (the SES emulator drops it)
-      void readLocalSends(sendsLog).then((sends) => {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(
-          JSON.stringify(
-            sends.map(({ messageId, to, campaignId, configurationSet }) => ({
-              messageId,
-              to,
-              campaignId,
-              configurationSet,
-            })),
-          ),
-        );
-      });
+      void readLocalSends(sendsLog).then(
+        (sends) => {
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(
+            JSON.stringify(
+              sends.map(({ messageId, to, campaignId, configurationSet }) => ({
+                messageId,
+                to,
+                campaignId,
+                configurationSet,
+              })),
+            ),
+          );
+        },
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     const chunks: Buffer[] = [];

@@ -13,6 +13,7 @@ import { contactAfterActivity } from './events.ts';
 import { callTiming, gateContact } from './gate.ts';
 import type { SendReason, SuppressionReason } from './reasons.ts';
 import { callOptInStart, callWindow, openingsBetween, type Slot } from './windows.ts';
+import { foldValue } from './words.ts';
 
 /** One person the sheet says may be called (design.md §3.5): the sales team's working data. */
 export interface CallEntry {
@@ -151,13 +152,6 @@ const OUTCOME_WORDS: Record<string, CallOutcomeKind> = {
   rappelentrant: 'callback',
 };
 
-const fold = (value: string): string =>
-  value
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[\s_-]+/g, '');
-
 /** Header names of the outcomes file, folded, and their aliases. */
 const OUTCOME_COLUMNS: Record<'called_at' | 'number' | 'outcome', readonly string[]> = {
   called_at: ['calledat', 'dateappel', 'datedelappel', 'appelele', 'date'],
@@ -183,7 +177,7 @@ export interface OutcomeError {
 export function outcomeColumns(
   headers: readonly string[],
 ): { ok: true; at: Record<keyof typeof OUTCOME_COLUMNS, number> } | { ok: false; missing: string[] } {
-  const folded = headers.map(fold);
+  const folded = headers.map((h) => foldValue(h));
   const at = {} as Record<keyof typeof OUTCOME_COLUMNS, number>;
   const missing: string[] = [];
   for (const [column, aliases] of Object.entries(OUTCOME_COLUMNS) as [keyof typeof OUTCOME_COLUMNS, string[]][]) {
@@ -212,9 +206,23 @@ export function parseOutcome(
   if (calledAt > now.getTime()) return { line, error: 'called_at: after the time of recording' };
   const phone = numberText ? normalisePhone(numberText) : { ok: false as const };
   if (!phone.ok) return { line, error: 'number: not a phone number' };
-  const outcome = OUTCOME_WORDS[fold(outcomeText)];
+  const outcome = OUTCOME_WORDS[foldValue(outcomeText)];
   if (!outcome) return { line, error: 'outcome: expected answered, no-answer, refused or callback' };
   return { line, calledAt: new Date(calledAt), number: phone.e164, outcome };
+}
+
+/**
+ * rules.md §6b [L 34]: « non » during a call ends the calls, at once and for good — an
+ * opposition for each number refused, dated by its first refusal (E.164 → instant).
+ */
+export function refusalsOf(outcomes: readonly CallOutcome[]): Map<string, Date> {
+  const refusals = new Map<string, Date>();
+  for (const o of outcomes) {
+    if (o.outcome !== 'refused') continue;
+    const first = refusals.get(o.number);
+    if (!first || o.calledAt < first) refusals.set(o.number, o.calledAt);
+  }
+  return refusals;
 }
 
 /**

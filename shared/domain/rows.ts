@@ -14,6 +14,7 @@ import type { ListRow, RowDecision } from './contact.ts';
 import { addYears, ownCopy, parseListTime } from './dates.ts';
 import { entityKey, isThirdPartySource, sameEntity } from './provenance.ts';
 import type { Basis, Channel, RecipientKind, RowReason, SuppressionReason } from './reasons.ts';
+import { foldValue } from './words.ts';
 
 /** What the manifest says, once for the whole list. */
 export interface RowContext {
@@ -200,14 +201,6 @@ const isGenericReply = (origin: string | undefined): boolean =>
     .trim()
     .toLowerCase()
     .replace(/[\s_]+/g, '-') === 'generic-reply';
-
-/** An export's value compared case-, accent-, space-, hyphen- and underscore-insensitively (rules.md §4b). */
-const foldValue = (value: string): string =>
-  value
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[\s_-]+/g, '');
 
 /** rules.md §4b: a flag cell that says yes (Brevo, HubSpot). */
 const FLAG_YES = new Set(['yes', 'true', '1', 'oui', 'y', 'vrai']);

@@ -4,10 +4,13 @@
  * contact. Shared by the sender (shared/flows/send-campaign.ts) and the call sheet
  * (shared/flows/call-sheet.ts).
  */
+import type { Contact } from '#domain/contact';
+import { type SuppressionReason, strongestSuppression } from '#domain/reasons';
 import type { Campaign } from '#schemas/campaign';
 import { allContacts, type ContactItem, getContacts } from '#store/contacts';
 import { chunk } from '#store/dynamo-batch';
 import { listMemberPages } from '#store/list-members';
+import { lookupSuppressions } from '#store/suppressions';
 
 export interface AudiencePage {
   contacts: ContactItem[];
@@ -40,6 +43,32 @@ export async function* audiencePages(campaign: Pick<Campaign, 'audience'>): Asyn
       }
     }
   }
+}
+
+/** What the opposition store holds for a page of contacts, over all their keys (email and phone). */
+export interface PageSuppressions {
+  /** the strongest entry over the contact's keys (rules.md §0.3: any key counts) */
+  of(contact: Pick<Contact, 'suppressionKey' | 'phoneKey'>): SuppressionReason | undefined;
+  keysLookedUp: number;
+  found: number;
+}
+
+/** The oppositions of a page's contacts, in BatchGetItem requests of 100 keys: no read per contact. */
+export async function pageSuppressions(
+  contacts: readonly Pick<Contact, 'suppressionKey' | 'phoneKey'>[],
+): Promise<PageSuppressions> {
+  const keys = [
+    ...new Set(contacts.flatMap((c) => (c.phoneKey ? [c.suppressionKey, c.phoneKey] : [c.suppressionKey]))),
+  ];
+  const found = await lookupSuppressions(keys);
+  return {
+    of: (contact) =>
+      strongestSuppression(
+        [contact.suppressionKey, contact.phoneKey].map((k) => (k ? found.get(k)?.reason : undefined)),
+      ),
+    keysLookedUp: keys.length,
+    found: found.size,
+  };
 }
 
 /** Pages read ahead by one: the next page is on its way while this one is judged. */

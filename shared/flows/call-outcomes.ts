@@ -14,6 +14,7 @@ import {
   type OutcomeError,
   outcomeColumns,
   parseOutcome,
+  refusalsOf,
 } from '#domain/calls';
 import type { Contact } from '#domain/contact';
 import { suppressionKey } from '#domain/keys';
@@ -120,17 +121,11 @@ export async function recordCallOutcomes(
   };
   if (errors.length === 0) {
     const keyOf = new Map(outcomes.map((o) => [o.number, suppressionKey(o.number, ctx.suppressionKeySecret)]));
-    // rules.md §6b [L 34]: « non » during a call ends the calls, at once and for good
-    const refusals = new Map<string, Date>();
-    for (const o of outcomes) {
-      report.counts.byOutcome[o.outcome] = (report.counts.byOutcome[o.outcome] ?? 0) + 1;
-      const key = keyOf.get(o.number) as string;
-      const first = refusals.get(key);
-      if (o.outcome === 'refused' && (!first || o.calledAt < first)) refusals.set(key, o.calledAt);
-    }
-    await inParallel([...refusals], 4, ([key, at]) =>
+    for (const o of outcomes) report.counts.byOutcome[o.outcome] = (report.counts.byOutcome[o.outcome] ?? 0) + 1;
+    const refusals = refusalsOf(outcomes);
+    await inParallel([...refusals], 4, ([number, at]) =>
       recordSuppression({
-        suppressionKey: key,
+        suppressionKey: keyOf.get(number) as string,
         reason: 'OPPOSED',
         source: 'call-refused',
         channel: 'phone',

@@ -8,14 +8,13 @@
 import { type CallDecision, type CallEntry, type CallSheet, callEntry, callOf, sheetRange } from '#domain/calls';
 import { formatParis } from '#domain/dates';
 import { judgeCampaign } from '#domain/gate';
-import { type RecipientKind, type SendReason, strongestSuppression } from '#domain/reasons';
+import type { RecipientKind, SendReason } from '#domain/reasons';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
 import { neutraliseCsvCell, toCsvLine } from '#shared/csv/write-csv';
 import { objectKeys, putObject } from '#store/objects';
-import { lookupSuppressions } from '#store/suppressions';
-import { audiencePages, readAhead } from './audience.ts';
+import { audiencePages, pageSuppressions, readAhead } from './audience.ts';
 import { CampaignInvalid } from './send-campaign.ts';
 
 /** A phone campaign, or CampaignInvalid naming the field. */
@@ -56,14 +55,9 @@ export async function makeCallSheet(
     for await (const page of readAhead(audiencePages(campaign))) {
       const contacts = kinds ? page.contacts.filter((c) => kinds.has(c.kind)) : page.contacts;
       if (contacts.length === 0) continue;
-      const keys = [
-        ...new Set(contacts.flatMap((c) => (c.phoneKey ? [c.suppressionKey, c.phoneKey] : [c.suppressionKey]))),
-      ];
-      const found = await lookupSuppressions(keys);
+      const suppressions = await pageSuppressions(contacts);
       for (const contact of contacts) {
-        const suppression = strongestSuppression(
-          [contact.suppressionKey, contact.phoneKey].map((k) => (k ? found.get(k)?.reason : undefined)),
-        );
+        const suppression = suppressions.of(contact);
         const where = { listId: contact.listId, line: page.lines.get(contact.suppressionKey) };
         const judged = callOf(contact, campaign, { from, until, settings, suppression });
         if (judged.status === 'call') {

@@ -94,6 +94,38 @@ async function judgeBreaker(campaignId: string, settings: Settings, at: Date): P
   }
 }
 
+/** rules.md §8: a soft bounce counted; at the threshold the address is BOUNCED and its contact goes. */
+async function applySoftBounce(
+  action: Extract<SesEventAction, { kind: 'soft-bounce' }>,
+  settings: Settings,
+): Promise<AppliedAction[]> {
+  const { suppressionKey } = action;
+  let count: ReturnType<typeof countSoftBounce> | undefined;
+  const written = await updateContact(
+    suppressionKey,
+    (stored) => {
+      count = countSoftBounce(stored.softBounces, action.at, settings);
+      return count.counted ? { ...stored, softBounces: count.softBounces } : undefined;
+    },
+    settings,
+  );
+  const applied: AppliedAction[] = [{ kind: action.kind, suppressionKey, changed: written !== undefined }];
+  // at the threshold (also on a repeat, in case the previous attempt died before suppressing)
+  if (count?.bounced) {
+    await recordSuppression({
+      suppressionKey,
+      reason: 'BOUNCED',
+      source: 'soft-bounces',
+      at: action.at,
+      channel: 'email',
+      ...(action.campaignId ? { campaignId: action.campaignId } : {}),
+    });
+    await deleteContact(suppressionKey);
+    applied.push({ kind: 'bounced', suppressionKey, changed: true });
+  }
+  return applied;
+}
+
 /** Applies the actions of one SES event, in order. */
 export async function applySesActions(
   actions: readonly SesEventAction[],
@@ -116,32 +148,9 @@ export async function applySesActions(
           changed: (await deleteContact(suppressionKey)) !== undefined,
         });
         break;
-      case 'soft-bounce': {
-        let count: ReturnType<typeof countSoftBounce> | undefined;
-        const written = await updateContact(
-          suppressionKey,
-          (stored) => {
-            count = countSoftBounce(stored.softBounces, action.at, settings);
-            return count.counted ? { ...stored, softBounces: count.softBounces } : undefined;
-          },
-          settings,
-        );
-        applied.push({ kind: action.kind, suppressionKey, changed: written !== undefined });
-        // at the threshold (also on a repeat, in case the previous attempt died before suppressing)
-        if (count?.bounced) {
-          await recordSuppression({
-            suppressionKey,
-            reason: 'BOUNCED',
-            source: 'soft-bounces',
-            at: action.at,
-            channel: 'email',
-            ...(action.campaignId ? { campaignId: action.campaignId } : {}),
-          });
-          await deleteContact(suppressionKey);
-          applied.push({ kind: 'bounced', suppressionKey, changed: true });
-        }
+      case 'soft-bounce':
+        applied.push(...(await applySoftBounce(action, settings)));
         break;
-      }
       case 'activity': {
         // optimistic lock (updateContact): a concurrent import or purge is never overwritten
         // rules.md §7b: a click of a person who withdrew their tracking consent is discarded

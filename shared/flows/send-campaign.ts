@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type CampaignReason, gateContact, judgeCampaign, sentInCapWindow } from '#domain/gate';
-import { type RecipientKind, type SendReason, type SuppressionReason, strongestSuppression } from '#domain/reasons';
+import type { RecipientKind, SendReason } from '#domain/reasons';
 import { tracksMessage } from '#domain/tracking';
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
@@ -24,8 +24,7 @@ import type { ContactItem } from '#store/contacts';
 import { backoff, chunk, inParallel } from '#store/dynamo-batch';
 import { objectKeys, putObject } from '#store/objects';
 import { putCampaignVersion, recordDeferred, type SendStatus, sendsOfCampaign } from '#store/sends';
-import { lookupSuppressions, type SuppressionEntry } from '#store/suppressions';
-import { audiencePages, readAhead } from './audience.ts';
+import { audiencePages, type PageSuppressions, pageSuppressions, readAhead } from './audience.ts';
 
 /** SQS's longest delivery delay: a deferral longer than this waits for a later run of the campaign. */
 export const MAX_DELAY_SECONDS = 900;
@@ -134,13 +133,6 @@ export function sqsEnqueue(queueUrl = process.env.SEND_QUEUE_URL): Enqueue {
   };
 }
 
-/** What the opposition store holds for a contact, over all its keys (email and phone). */
-function suppressionOf(contact: ContactItem, found: Map<string, SuppressionEntry>): SuppressionReason | undefined {
-  return strongestSuppression(
-    [contact.suppressionKey, contact.phoneKey].map((k) => (k ? found.get(k)?.reason : undefined)),
-  );
-}
-
 /**
  * Runs a campaign: judge, select, gate, queue, report. A refused campaign sends nothing and
  * its report says why. Running it again is safe: contacts an earlier run claimed or sent
@@ -208,10 +200,6 @@ export async function sendCampaign(
   }
 
   const kinds = campaign.audience?.kinds ? new Set<RecipientKind>(campaign.audience.kinds) : undefined;
-  const channel = campaign.channel;
-  const count = (reasons: SendReason[]) => {
-    for (const r of reasons) report.byReason[r] = (report.byReason[r] ?? 0) + 1;
-  };
 
   const pages = readAhead(audiencePages(campaign));
   for (;;) {
@@ -222,65 +210,18 @@ export async function sendCampaign(
     reads.items += page.length;
     const contacts = kinds ? page.filter((c) => kinds.has(c.kind)) : page;
     if (contacts.length === 0) continue;
-    const keys = [
-      ...new Set(contacts.flatMap((c) => (c.phoneKey ? [c.suppressionKey, c.phoneKey] : [c.suppressionKey]))),
-    ];
-    const found = await timed('suppressionLookups', lookupSuppressions(keys));
-    reads.suppressionKeysLookedUp += keys.length;
-    reads.requests += Math.ceil(keys.length / 100);
-    reads.items += found.size;
+    const suppressions = await timed('suppressionLookups', pageSuppressions(contacts));
+    reads.suppressionKeysLookedUp += suppressions.keysLookedUp;
+    reads.requests += Math.ceil(suppressions.keysLookedUp / 100);
+    reads.items += suppressions.found;
 
-    const queue: QueuedSend[] = [];
-    const deferred: { suppressionKey: string; channel: typeof channel; notBefore?: string; reasons: SendReason[] }[] =
-      [];
-    for (const contact of contacts) {
-      report.counts.audience++;
-      const gate = gateContact(contact, campaign, {
-        now,
-        settings,
-        suppression: suppressionOf(contact, found),
-        sentInCapWindow: sentInCapWindow(contact, now, settings),
-        // rules.md §7: the source notice is owed until a message carried it
-        firstMessage: !contact.informedAt,
-        paused: breaker?.pausedAt !== undefined,
-      });
-      const decision: ContactDecision = {
-        suppressionKey: contact.suppressionKey,
-        listId: contact.listId,
-        status: gate.status,
-        reasons: gate.reasons,
-        ...(gate.notBefore ? { notBefore: gate.notBefore } : {}),
-      };
-      report.decisions.push(decision);
-      count(gate.reasons);
-      report.counts[gate.status]++;
-      if (gate.status === 'skip') continue;
-
-      const before = previously.get(contact.suppressionKey);
-      if (before === 'sent' || before === 'claimed') {
-        // at most once: an earlier run sent it, or may have (rules.md §0.1)
-        decision.previously = before;
-        report.counts.alreadyHandled++;
-        continue;
-      }
-      const message: QueuedSend = { campaignId: campaign.campaignId, suppressionKey: contact.suppressionKey, channel };
-      if (gate.status === 'send') {
-        queue.push(message);
-        if (tracksMessage(campaign, contact, settings)) report.counts.tracked++;
-        else report.counts.untracked++;
-        continue;
-      }
-      // rules.md §6 WINDOW: deferred, not dropped
-      const waitSeconds = gate.notBefore ? Math.ceil((Date.parse(gate.notBefore) - now.getTime()) / 1000) : Infinity;
-      if (waitSeconds <= MAX_DELAY_SECONDS) queue.push({ ...message, delaySeconds: Math.max(0, waitSeconds) });
-      else
-        deferred.push({
-          suppressionKey: contact.suppressionKey,
-          channel,
-          reasons: gate.reasons,
-          ...(gate.notBefore ? { notBefore: gate.notBefore } : {}),
-        });
-    }
+    const { queue, deferred } = routeContacts(contacts, campaign, report, {
+      now,
+      settings,
+      suppressions,
+      previously,
+      paused: breaker?.pausedAt !== undefined,
+    });
     await timed('enqueue', inParallel(chunk(queue, 10), options.enqueueConcurrency ?? 8, enqueue));
     report.counts.queued += queue.length;
     if (deferred.length > 0) await timed('enqueue', recordDeferred(campaign.campaignId, deferred, now));
@@ -289,6 +230,81 @@ export async function sendCampaign(
   await timed('report', writeReport(report));
   for (const phase of Object.keys(timings) as (keyof typeof timings)[]) timings[phase] = Math.round(timings[phase]);
   return { report, reads, timings };
+}
+
+type Deferral = { suppressionKey: string; channel: Campaign['channel']; notBefore?: string; reasons: SendReason[] };
+
+/**
+ * One page of the audience through the gate (rules.md §6): each contact's decision into
+ * the report, and where its message goes — the queue (now, or with an SQS delay when its
+ * window opens within 15 minutes), the deferred (later runs), or nowhere (skipped, or
+ * handled by an earlier run: at most once).
+ */
+function routeContacts(
+  contacts: readonly ContactItem[],
+  campaign: Campaign & { channel: 'email' | 'sms' },
+  report: CampaignReport,
+  ctx: {
+    now: Date;
+    settings: Settings;
+    suppressions: PageSuppressions;
+    previously: ReadonlyMap<string, SendStatus>;
+    paused: boolean;
+  },
+): { queue: QueuedSend[]; deferred: Deferral[] } {
+  const { now, settings } = ctx;
+  const channel = campaign.channel;
+  const queue: QueuedSend[] = [];
+  const deferred: Deferral[] = [];
+  for (const contact of contacts) {
+    report.counts.audience++;
+    const gate = gateContact(contact, campaign, {
+      now,
+      settings,
+      suppression: ctx.suppressions.of(contact),
+      sentInCapWindow: sentInCapWindow(contact, now, settings),
+      // rules.md §7: the source notice is owed until a message carried it
+      firstMessage: !contact.informedAt,
+      paused: ctx.paused,
+    });
+    const decision: ContactDecision = {
+      suppressionKey: contact.suppressionKey,
+      listId: contact.listId,
+      status: gate.status,
+      reasons: gate.reasons,
+      ...(gate.notBefore ? { notBefore: gate.notBefore } : {}),
+    };
+    report.decisions.push(decision);
+    for (const r of gate.reasons) report.byReason[r] = (report.byReason[r] ?? 0) + 1;
+    report.counts[gate.status]++;
+    if (gate.status === 'skip') continue;
+
+    const before = ctx.previously.get(contact.suppressionKey);
+    if (before === 'sent' || before === 'claimed') {
+      // at most once: an earlier run sent it, or may have (rules.md §0.1)
+      decision.previously = before;
+      report.counts.alreadyHandled++;
+      continue;
+    }
+    const message: QueuedSend = { campaignId: campaign.campaignId, suppressionKey: contact.suppressionKey, channel };
+    if (gate.status === 'send') {
+      queue.push(message);
+      if (tracksMessage(campaign, contact, settings)) report.counts.tracked++;
+      else report.counts.untracked++;
+      continue;
+    }
+    // rules.md §6 WINDOW: deferred, not dropped
+    const waitSeconds = gate.notBefore ? Math.ceil((Date.parse(gate.notBefore) - now.getTime()) / 1000) : Infinity;
+    if (waitSeconds <= MAX_DELAY_SECONDS) queue.push({ ...message, delaySeconds: Math.max(0, waitSeconds) });
+    else
+      deferred.push({
+        suppressionKey: contact.suppressionKey,
+        channel,
+        reasons: gate.reasons,
+        ...(gate.notBefore ? { notBefore: gate.notBefore } : {}),
+      });
+  }
+  return { queue, deferred };
 }
 
 async function writeReport(report: CampaignReport): Promise<void> {

@@ -27,7 +27,7 @@ import { keyTag, logger } from '#shared/powertools';
 import { isThrottling, retryThrottled, type Sleep, StillThrottled, TokenBucket } from '#shared/sending-rate';
 import { getBreaker } from '#store/campaign-breaker';
 import { getContact, recordSolicitation, updateContact } from '#store/contacts';
-import { backoff } from '#store/dynamo-batch';
+import { retrying } from '#store/dynamo-batch';
 import { type EmailToSend, sendEmail } from '#store/email';
 import { appendLedgerEntriesOnce } from '#store/ledger';
 import type { Secrets } from '#store/secrets';
@@ -243,17 +243,10 @@ const AFTER_SEND_ATTEMPTS = 6;
  * the failure is logged loudly and the evidence still goes back.
  */
 async function afterSend(step: string, work: () => Promise<unknown>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await work();
-      return;
-    } catch (error) {
-      if (attempt + 1 >= AFTER_SEND_ATTEMPTS) {
-        logger.error('a step after a send failed for good', { step, error: (error as Error).name });
-        return;
-      }
-      await backoff(attempt, 50, 2_000);
-    }
+  try {
+    await retrying(work, AFTER_SEND_ATTEMPTS);
+  } catch (error) {
+    logger.error('a step after a send failed for good', { step, error: (error as Error).name });
   }
 }
 

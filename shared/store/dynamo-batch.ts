@@ -33,6 +33,22 @@ export function backoff(attempt: number, baseMs = 25, capMs = 2000): Promise<voi
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * `work` again after a failure, with backoff, beyond the SDK's own retries (whose quota a
+ * throttle storm can spend): for a step whose outcome decides a message's fate. The last
+ * failure is thrown.
+ */
+export async function retrying<T>(work: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt + 1 >= attempts) throw error;
+      await backoff(attempt, 50, 2_000);
+    }
+  }
+}
+
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

@@ -27,7 +27,10 @@ import type { Channel, SendReason } from '#domain/reasons';
 import type { Campaign } from '#schemas/campaign';
 import { sendsTable } from '#shared/resources';
 import { documentClient } from './clients.ts';
-import { backoff, inParallel } from './dynamo-batch.ts';
+import { inParallel, retrying } from './dynamo-batch.ts';
+
+/** attempts of a read whose answer decides whether a claim is ours */
+const READ_ATTEMPTS = 8;
 
 export type SendStatus = 'deferred' | 'claimed' | 'sent' | 'failed' | 'skipped';
 
@@ -123,23 +126,11 @@ export async function claimSend(
     // the SDK's retries spent): the item says whether the write happened and is ours. The
     // read is retried beyond the SDK's retries (whose quota a throttle storm can exhaust):
     // without it, a redelivery would take our claim for someone else's and never send.
-    const stored = await readingHard(() => getSend(campaignId, suppressionKey));
+    const stored = await retrying(() => getSend(campaignId, suppressionKey), READ_ATTEMPTS);
     if (stored?.status === 'claimed' && stored.claimId === claimId) return { campaignId, suppressionKey, claimId };
     if (isConditionFailure(error)) return undefined;
     // not written: the message is delivered again and claims anew
     throw error;
-  }
-}
-
-/** A read whose answer decides a message's fate, retried with backoff before giving up. */
-async function readingHard<T>(read: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await read();
-    } catch (error) {
-      if (attempt + 1 >= attempts) throw error;
-      await backoff(attempt, 50, 2_000);
-    }
   }
 }
 
@@ -181,7 +172,7 @@ async function settleClaim(
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const stored = await readingHard(() => getSend(campaignId, suppressionKey));
+    const stored = await retrying(() => getSend(campaignId, suppressionKey), READ_ATTEMPTS);
     const settled =
       stored?.claimId === claim.claimId &&
       stored.status === change.status &&
