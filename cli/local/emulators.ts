@@ -70,14 +70,20 @@ function dynamoJarDir(): string {
   return join(libDir, release);
 }
 
-/** Starts DynamoDB Local under a guard that kills the JVM when this process dies. */
+/**
+ * Starts DynamoDB Local on 127.0.0.1 only (through dynamodb-local-loopback.java: the
+ * jar's own launcher listens on every interface) under a guard that kills the JVM when
+ * this process dies.
+ */
 export async function startDynamoLocal(port: number, dataDir?: string, throughputJvm = false): Promise<ChildProcess> {
   const jarDir = dynamoJarDir();
-  const guard = join(dirname(fileURLToPath(import.meta.url)), 'java-guard.sh');
+  const here = dirname(fileURLToPath(import.meta.url));
+  const guard = join(here, 'java-guard.sh');
   const args = [
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    '-jar',
+    '-cp',
     join(jarDir, 'DynamoDBLocal.jar'),
+    join(here, 'dynamodb-local-loopback.java'),
     '-sharedDb',
     '-port',
     String(port),
@@ -105,7 +111,13 @@ export async function startDynamoLocal(port: number, dataDir?: string, throughpu
   const deadline = Date.now() + 30_000;
   // Raw HTTP readiness poll: the SDK's own retries make a cold start look slower.
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited: ${stderr.trim()}`);
+    if (child.exitCode !== null) {
+      // A Java runtime cut down without its compiler cannot run the loopback launcher.
+      const hint = /jdk\.compiler/.test(stderr)
+        ? ' (ce Java ne peut pas exécuter un fichier source : installez un JDK 17+, par exemple openjdk-17-jdk-headless)'
+        : '';
+      throw new Error(`DynamoDB Local exited${hint}: ${stderr.trim()}`);
+    }
     try {
       const res = await fetch(endpoint, {
         method: 'POST',

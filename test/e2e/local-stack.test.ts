@@ -7,6 +7,7 @@ import { scanAllItems } from '#store/dynamo-batch';
 import { runDemo } from '../../cli/demo.ts';
 import { type LocalStack, startLocalStack } from '../../cli/local/stack.ts';
 import { runHygiene } from '../support/cli.ts';
+import { accepts, externalAddresses, isLoopback, listeningAddresses } from '../support/listening.ts';
 
 describe('the local stack runs the whole pipeline: the demo, end to end', () => {
   let stack: LocalStack;
@@ -18,6 +19,29 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
   afterAll(async () => {
     await stack?.stop();
     Object.assign(process.env, env);
+  });
+
+  it('listens on loopback only: DynamoDB Local, S3, SES and the unsubscribe server are out of the network’s reach (issue 22)', async () => {
+    const ports = Object.fromEntries(
+      [...Object.entries(stack.emulators.endpoints), ['unsubscribe', stack.unsubscribeBaseUrl]].map(([name, url]) => [
+        name,
+        Number(new URL(url).port),
+      ]),
+    );
+    expect(Object.keys(ports).sort()).toEqual(['dynamodb', 's3', 'ses', 'unsubscribe']);
+    const external = externalAddresses();
+    for (const [name, port] of Object.entries(ports)) {
+      expect({ name, loopback: await accepts('127.0.0.1', port) }).toEqual({ name, loopback: true });
+      // what the kernel says each socket is bound to (Linux): never the wildcard
+      if (process.platform === 'linux') {
+        const bound = await listeningAddresses(port);
+        expect(bound.length, name).toBeGreaterThan(0);
+        expect({ name, bound: bound.filter((a) => !isLoopback(a)) }).toEqual({ name, bound: [] });
+      }
+      for (const address of external) {
+        expect({ name, address, reached: await accepts(address, port) }).toEqual({ name, address, reached: false });
+      }
+    }
   });
 
   it('imports the sample lists, sends, honours the bounce, complaint and one-click, then purges 3 years later', async () => {
