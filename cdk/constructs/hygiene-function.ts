@@ -19,7 +19,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { bucketDefinition, type TableDefinition } from '../../shared/resources.ts';
 import type { Settings } from '../../shared/schemas/settings.ts';
-import { FUNCTION_BUNDLING } from '../bundling.ts';
+import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling.ts';
 import type { DeploymentConfig } from '../settings.ts';
 import { METRICS_NAMESPACE, type Monitoring, SERVICE_NAME } from './monitoring.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
@@ -134,7 +134,7 @@ export class HygieneFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         HYGIENE_SETTINGS: Stack.of(this).toJsonString({ ...config.settings, ...props.settings }),
       },
       bundling: {
@@ -143,6 +143,7 @@ export class HygieneFunction extends Construct {
         mainFields: [...FUNCTION_BUNDLING.mainFields],
         minify: FUNCTION_BUNDLING.minify,
         sourceMap: FUNCTION_BUNDLING.sourceMap,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
         externalModules: [...FUNCTION_BUNDLING.externalModules],
         banner: FUNCTION_BUNDLING.banner,
         forceDockerBundling: false,

@@ -22,11 +22,12 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
   });
 
   it('listens on loopback only: DynamoDB Local, S3, SES and the unsubscribe server are out of the network’s reach (issue 22)', async () => {
-    const ports = Object.fromEntries(
-      [...Object.entries(stack.emulators.endpoints), ['unsubscribe', stack.unsubscribeBaseUrl]].map(([name, url]) => [
-        name,
-        Number(new URL(url).port),
-      ]),
+    const urls: [string, string][] = [
+      ...Object.entries(stack.emulators.endpoints),
+      ['unsubscribe', stack.unsubscribeBaseUrl],
+    ];
+    const ports: Record<string, number> = Object.fromEntries(
+      urls.map(([name, url]) => [name, Number(new URL(url).port)]),
     );
     expect(Object.keys(ports).sort()).toEqual(['dynamodb', 's3', 'ses', 'unsubscribe']);
     const external = externalAddresses();

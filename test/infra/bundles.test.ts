@@ -1,13 +1,16 @@
 /**
  * Issue 19, lean functions: every function's bundle, built as CDK builds it
- * (cdk/bundling.ts), stays under its size limit and imports only the AWS SDK clients its
- * work needs (the runtime loads each one it imports: ≈ 40–120 ms of cold start apiece).
+ * (cdk/bundling.ts), stays under its size limits, uses only the AWS SDK clients its work
+ * needs (each one initialised costs cold start), and loads on its own: the SDK is inside,
+ * nothing is looked up in node_modules.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bundleFunction, bundleLimitKb } from '../../cdk/bundling.ts';
+import { BUNDLE_LIMIT_KB, bundleFunction, FUNCTION_NODE_OPTIONS, ownCodeLimitKb } from '../../cdk/bundling.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const names = readdirSync(join(root, 'functions')).sort();
@@ -49,10 +52,30 @@ const LAZY: Record<string, string[]> = {
 };
 
 describe('function bundles (cdk/bundling.ts, as deployed)', () => {
-  it.each(names)('%s stays under its size limit and imports only its clients', async (name) => {
-    const bundle = await bundleFunction(root, name, out);
-    expect(bundle.bytes / 1024).toBeLessThanOrEqual(bundleLimitKb(name));
-    expect(bundle.sdkPackages).toEqual((CLIENTS[name] ?? []).map((c) => `@aws-sdk/${c}`));
-    expect(bundle.lazySdkPackages).toEqual((LAZY[name] ?? []).map((c) => `@aws-sdk/${c}`));
-  });
+  it.each(names)(
+    '%s stays under its size limits, uses only its clients, and loads with no node_modules',
+    async (name) => {
+      // out is in the system's temp directory: no node_modules above it to fall back on
+      const bundle = await bundleFunction(root, name, out);
+      expect(bundle.bytes / 1024).toBeLessThanOrEqual(BUNDLE_LIMIT_KB);
+      expect(bundle.ownBytes / 1024).toBeLessThanOrEqual(ownCodeLimitKb(name));
+      expect(bundle.sdkPackages).toEqual((CLIENTS[name] ?? []).map((c) => `@aws-sdk/${c}`));
+      expect(bundle.lazySdkPackages).toEqual((LAZY[name] ?? []).map((c) => `@aws-sdk/${c}`));
+      const load = spawnSync(
+        process.execPath,
+        [
+          FUNCTION_NODE_OPTIONS,
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(pathToFileURL(bundle.path).href)}); process.stdout.write(typeof m.handler);`,
+        ],
+        { cwd: out, encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-3' } },
+      );
+      expect({ status: load.status, stderr: load.stderr.slice(-300), handler: load.stdout }).toEqual({
+        status: 0,
+        stderr: '',
+        handler: 'function',
+      });
+    },
+  );
 });

@@ -36,7 +36,7 @@ export function isLoopback(address: string): boolean {
   if (isIPv4(address)) return address.startsWith('127.');
   const groups = address.split(':');
   if (address === '0:0:0:0:0:0:0:1') return true;
-  return groups.slice(0, 6).join(':') === '0:0:0:0:0:ffff' && (Number.parseInt(groups[6] ?? '', 16) >> 8) === 127;
+  return groups.slice(0, 6).join(':') === '0:0:0:0:0:ffff' && Number.parseInt(groups[6] ?? '', 16) >> 8 === 127;
 }
 
 /** This machine's addresses other than loopback (those the network reaches). */
