@@ -30,12 +30,11 @@ const OWN_OPTIONS = { rejected: { type: 'string' }, html: { type: 'string' } } a
 export const OFFLINE_SUPPRESSION_SECRET = 'hygiene-check-offline';
 
 import { REASON_LABELS } from '#shared/reason-labels';
-import { frNumber, listReportHtml, maskAddress, type RejectedSample } from '#shared/report-html';
+import { frNumber, listReportHtml, maskAddress, REJECTED_SAMPLES, type RejectedSample } from '#shared/report-html';
 
 export { frNumber };
 
 /** rejected rows shown on the HTML page (all of them are in --rejected's CSV) */
-const HTML_SAMPLES = 200;
 
 export { REASON_LABELS };
 
@@ -268,7 +267,7 @@ export async function run(args: string[]): Promise<number> {
     ...(values.html
       ? {
           onRejectedRow: (d: RowDecision, row: ListRow) => {
-            if (samples.length < HTML_SAMPLES)
+            if (samples.length < REJECTED_SAMPLES)
               samples.push({ line: d.line, reasons: d.reasons ?? [], who: maskAddress(row.email, row.phone) });
           },
         }

@@ -148,6 +148,9 @@ const FIX_FR: Partial<Record<string, string>> = {
   ROW_MALFORMED: 'Ces lignes sont illisibles : corrigez-les dans le fichier (numéro de ligne ci-dessous).',
 };
 
+/** Rejected rows a page lists (the rejected CSV beside it has them all). */
+export const REJECTED_SAMPLES = 200;
+
 export interface RejectedSample {
   line: number;
   reasons: readonly string[];

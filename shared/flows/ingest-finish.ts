@@ -6,12 +6,12 @@
  */
 
 import { rejectedCsvHeader } from '#csv/write-csv';
-import type { ListReport, RowDecision } from '#domain/contact';
+import type { ListReport } from '#domain/contact';
 import { listSubject, manifestDigest } from '#domain/ledger';
 import { listReportOf, type RowCounts } from '#domain/list-report';
 import type { ListReason } from '#domain/reasons';
 import { logger } from '#shared/powertools';
-import { listReportHtml, type RejectedSample } from '#shared/report-html';
+import { listReportHtml, REJECTED_SAMPLES, type RejectedSample } from '#shared/report-html';
 import { type IngestionPlan, readPlan } from '#store/ingestion-plans';
 import { appendLedgerEntriesOnce } from '#store/ledger';
 import { getList, putList } from '#store/lists';
@@ -46,6 +46,8 @@ export interface IngestFailure {
 /** What a range worker leaves beside its decisions: its counts, in file order. */
 export interface RangeSummary extends RowCounts {
   contactsWritten: number;
+  /** its first rejected rows, address partly masked, for the report's page (issue 22) */
+  rejectedSamples?: RejectedSample[];
 }
 
 /**
@@ -80,7 +82,7 @@ export async function finishIngestion(planKey: string, failure?: IngestFailure):
     objectKeys.reportHtml(plan.listId),
     listReportHtml(summary, {
       manifest: plan.manifest,
-      rejected: await rejectedSamples(plan),
+      rejected: rejectedSamples(summaries),
       generatedAt: new Date(),
       rejectedCsv: objectKeys.rejected(plan.listId),
     }),
@@ -177,26 +179,9 @@ async function rangeSummaries(plan: IngestionPlan): Promise<RangeSummary[] | und
  * streamed from the parts in range order: a million-row report never sits in memory, and
  * each appears only when whole.
  */
-/** rejected rows the HTML page lists (the CSV beside it has them all) */
-const HTML_SAMPLES = 200;
-
-/**
- * The first rejected rows, for the page a person opens (issue 22): line and reasons, from
- * the first ranges' decisions (≤ 8 MB each) until enough are found. The decisions hold no
- * address: the page sends to rejected.csv for the rows themselves.
- */
-async function rejectedSamples(plan: IngestionPlan): Promise<RejectedSample[]> {
-  const samples: RejectedSample[] = [];
-  for (const range of plan.ranges) {
-    if (samples.length >= HTML_SAMPLES) break;
-    const text = (await objectBytes(objectKeys.rangePart(plan.listId, plan.run, range.index, 'json'))).toString('utf8');
-    for (const d of JSON.parse(`[${text}]`) as RowDecision[]) {
-      if (d.status !== 'rejected') continue;
-      samples.push({ line: d.line, reasons: d.reasons ?? [] });
-      if (samples.length >= HTML_SAMPLES) break;
-    }
-  }
-  return samples;
+/** The first rejected rows of the list, for the page a person opens: the ranges' samples, in file order. */
+function rejectedSamples(summaries: readonly RangeSummary[]): RejectedSample[] {
+  return summaries.flatMap((s) => s.rejectedSamples ?? []).slice(0, REJECTED_SAMPLES);
 }
 
 async function assemble(plan: IngestionPlan, summary: Omit<ListReport, 'decisions'>): Promise<void> {

@@ -32,6 +32,7 @@ import { mergeContact } from '#domain/merge';
 import { strongestSuppression } from '#domain/reasons';
 import type { Settings } from '#schemas/settings';
 import { keyTag, logger } from '#shared/powertools';
+import { maskAddress, REJECTED_SAMPLES, type RejectedSample } from '#shared/report-html';
 import { type ContactItem, deleteContact, getContact, getContacts, putContactIfVersion } from '#store/contacts';
 import { backoff, inParallel } from '#store/dynamo-batch';
 import { type IngestionPlan, type PlannedRange, readPlan } from '#store/ingestion-plans';
@@ -108,6 +109,8 @@ export async function ingestRange(
   const evidence = new ImportEvidence(plan, range, part.firstLine);
   let contactsWritten = 0;
   let rowsDone = 0;
+  // the page a person opens lists the first rejected rows, address partly masked (issue 22)
+  const rejectedSamples: RejectedSample[] = [];
   let progressAt = Date.now();
   try {
     const batches = rebatch(await recordsOf(plan, part), BATCH_ROWS);
@@ -122,11 +125,9 @@ export async function ingestRange(
           judge.count(decision);
           decisionsText += `${rowsDone + i === 0 ? '' : ','}\n${JSON.stringify(decision)}`;
           if (decision.status === 'rejected') {
-            rejectedText += rejectedCsvRow(
-              (records[i] as ListRecord).cells,
-              decision.reasons ?? [],
-              plan.file.delimiter,
-            );
+            const record = records[i] as ListRecord;
+            rejectedText += rejectedCsvRow(record.cells, decision.reasons ?? [], plan.file.delimiter);
+            if (rejectedSamples.length < REJECTED_SAMPLES) rejectedSamples.push(sampleOf(decision, record));
           }
         });
         await decisionsPart.write(decisionsText);
@@ -151,7 +152,7 @@ export async function ingestRange(
     throw error;
   }
   await recordRangeProgress(plan.listId, range, rowsDone, contactsWritten);
-  const summary: RangeSummary = { ...judge.counts(), contactsWritten };
+  const summary: RangeSummary = { ...judge.counts(), contactsWritten, rejectedSamples };
   // last: its presence says the range is done (ingest-finish.ts)
   await putObject(
     objectKeys.rangePart(plan.listId, plan.run, range, 'summary.json'),
@@ -160,6 +161,12 @@ export async function ingestRange(
   );
   log.info('range ingested', { rows: summary.rows, contactsWritten });
   return { range, rows: summary.rows.total, accepted: summary.rows.accepted, contactsWritten };
+}
+
+/** A rejected row on the report's page: its line, its reasons, who it was (masked). */
+function sampleOf(decision: RowDecision, record: ListRecord): RejectedSample {
+  const who = record.ok ? maskAddress(record.row.email, record.row.phone) : undefined;
+  return { line: decision.line, reasons: decision.reasons ?? [], ...(who ? { who } : {}) };
 }
 
 /** The records of a range: from its first byte, or the whole file with its header when offsets are not trusted. */

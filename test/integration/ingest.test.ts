@@ -122,6 +122,18 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     // the run's working objects are gone once the report is whole
     expect(await listObjects('reports/salon-mixte/parts/')).toEqual([]);
     expect(rejected).toContain('NO_CONSENT');
+    // the page a person opens (issue 22): each rejected row's line, who it was (masked), why
+    const page = (await objectBytes(objectKeys.reportHtml('salon-mixte'))).toString('utf8');
+    const rows = [...page.matchAll(/<tr><td class="num">(\d+)<\/td><td>([^<]*)<\/td><td>([A-Z_]+)/g)].map((m) =>
+      m.slice(1),
+    );
+    expect(rows).toEqual([
+      ['4', 'm***@gmail.com', 'NO_CONSENT'],
+      ['5', 'p***', 'ADDRESS_INVALID'],
+      ['6', 'J***@BTP-Durand.fr', 'DUPLICATE'],
+      ['7', 'o***@client-b.fr', 'OPPOSED'],
+    ]);
+    expect(page).not.toMatch(/[a-z0-9._-]{2,}@[a-z0-9.-]+\.[a-z]{2,}/i);
   });
 
   it('the same list twice and the S3 event delivered twice change nothing', async () => {
