@@ -12,11 +12,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { CallSheet } from '#domain/calls';
-import { formatParis } from '#domain/dates';
 import type { ReasonCode } from '#domain/reasons';
 import { campaignIdOfOutcomes, type OutcomesReport, recordCallOutcomes } from '#shared/flows/call-outcomes';
 import { callSheetCsv, makeCallSheet } from '#shared/flows/call-sheet';
 import { CampaignInvalid } from '#shared/flows/send-campaign';
+import { frDateTime } from '#shared/french';
 import { loadSecrets } from '#store/secrets';
 import { REASON_LABELS } from './check.ts';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
@@ -88,10 +88,7 @@ async function record(path: string, opts: { now: Date; settings: ReturnType<type
   return report.status === 'recorded' ? EXIT.done : EXIT.refused;
 }
 
-const when = (iso: string): string => {
-  const { date, time } = formatParis(new Date(iso));
-  return `${date} à ${time}`;
-};
+const when = (iso: string): string => frDateTime(iso, { weekday: true });
 
 export function formatSheet(sheet: CallSheet, out?: string): string {
   const lines: string[] = [];

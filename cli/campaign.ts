@@ -6,6 +6,7 @@
  * Exit 0 done, 1 nothing to do (not paused, already cancelled, unknown campaign), 2 bad usage.
  */
 import { type BreakerState, breakerRates } from '#domain/breaker';
+import { frDateTime } from '#shared/french';
 import { cancelCampaign, getBreaker, resumeCampaign } from '#store/campaign-breaker';
 import { getCampaignVersion, sendsOfCampaign } from '#store/sends';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
@@ -56,7 +57,7 @@ export function formatStatus(s: CampaignStatus): string {
   const lines = [`Campagne ${s.campaignId} : ${s.known ? STATE_FR[s.state] : 'inconnue'}`];
   if (b.pausedAt)
     lines.push(
-      `  suspendue le ${b.pausedAt} (${b.pauseReason === 'complaints' ? 'taux de plaintes' : 'taux de rebonds'}) : « hygiene campaign resume ${s.campaignId} » pour reprendre, « cancel » pour arrêter`,
+      `  suspendue le ${frDateTime(b.pausedAt)} (${b.pauseReason === 'complaints' ? 'taux de plaintes' : 'taux de rebonds'}) : « hygiene campaign resume ${s.campaignId} » pour reprendre, « cancel » pour arrêter`,
     );
   lines.push(`  délivrés : ${b.deliveries}`);
   lines.push(`  plaintes : ${b.complaints} (${percent(b.complaintRate)})`);

@@ -29,10 +29,9 @@ const OWN_OPTIONS = { rejected: { type: 'string' }, html: { type: 'string' } } a
  */
 export const OFFLINE_SUPPRESSION_SECRET = 'hygiene-check-offline';
 
+import { frNumber } from '#shared/french';
 import { REASON_LABELS } from '#shared/reason-labels';
-import { frNumber, listReportHtml, maskAddress, REJECTED_SAMPLES, type RejectedSample } from '#shared/report-html';
-
-export { frNumber };
+import { listReportHtml, maskAddress, REJECTED_SAMPLES, type RejectedSample } from '#shared/report-html';
 
 /** rejected rows shown on the HTML page (all of them are in --rejected's CSV) */
 

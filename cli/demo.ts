@@ -11,10 +11,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallSheet } from '#domain/calls';
 import type { ListReport } from '#domain/contact';
-import { addDays, addYears, formatParis } from '#domain/dates';
+import { addDays, addYears } from '#domain/dates';
 import { purgeRunSubject } from '#domain/retention';
 import type { OutcomesReport } from '#shared/flows/call-outcomes';
 import { runRetentionPurge } from '#shared/flows/retention-purge';
+import { frCount, frDate, frDateTime } from '#shared/french';
 import { settingsFromEnv } from '#shared/settings';
 import { contactsTableName } from '#store/contacts';
 import { scanAllItems } from '#store/dynamo-batch';
@@ -25,12 +26,35 @@ import { suppressionsTableName } from '#store/suppressions';
 import { REASON_LABELS } from './check.ts';
 import { provision } from './local/provision.ts';
 import type { LocalStack } from './local/stack.ts';
+import type { Progress } from './progress.ts';
+import { progressLine as purgeProgressLine } from './purge.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', 'examples');
 /** the campaign of the demo: a consent newsletter to everyone reachable (the SES simulator addresses among them) */
 const DEMO_CAMPAIGN = 'newsletter-livres-email.json';
 
 type Write = (text: string) => void;
+
+/** No progress line (tests, a pipe): the steps' results are printed all the same. */
+const NO_PROGRESS: Progress = { show: () => undefined, done: () => undefined };
+
+/**
+ * Waits for the stack to finish a step's work, showing where it stands every half second
+ * (issue 22: the demo's steps say what they are doing, on a terminal).
+ */
+async function whileWorking(stack: LocalStack, progress: Progress, status: () => Promise<string>): Promise<void> {
+  let finished = false;
+  const idle = stack.idle().finally(() => {
+    finished = true;
+  });
+  while (!finished) {
+    progress.show(await status());
+    await Promise.race([idle, new Promise((r) => setTimeout(r, 500))]);
+  }
+  await idle;
+  progress.show(await status(), true);
+  progress.done();
+}
 
 export interface DemoOutcome {
   lists: Record<string, { status: string; accepted: number; rejected: number }>;
@@ -54,12 +78,17 @@ export const DEMO_BUCKET = 'hygiene-demo';
  * for the demo's duration and is given back after. The user's data — lists ingested,
  * contacts, oppositions — is never read, written or purged by a demo, however many run.
  */
-export async function runDemo(stack: LocalStack, write: Write, now = new Date()): Promise<DemoOutcome> {
+export async function runDemo(
+  stack: LocalStack,
+  write: Write,
+  now = new Date(),
+  progress: Progress = NO_PROGRESS,
+): Promise<DemoOutcome> {
   const names = await provision('demo', DEMO_BUCKET);
   const saved = Object.fromEntries(Object.keys(names.env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, names.env);
   try {
-    return { ...(await demoSteps(stack, write, now)), resources: names.env };
+    return { ...(await demoSteps(stack, write, now, progress)), resources: names.env };
   } finally {
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
@@ -68,7 +97,7 @@ export async function runDemo(stack: LocalStack, write: Write, now = new Date())
   }
 }
 
-async function demoSteps(stack: LocalStack, write: Write, now: Date): Promise<DemoOutcome> {
+async function demoSteps(stack: LocalStack, write: Write, now: Date, progress: Progress): Promise<DemoOutcome> {
   const outcome: DemoOutcome = { lists: {}, suppressions: [], purge: { deleted: 0, receipts: 0 } };
   write(
     `  (la démonstration travaille sur ses propres tables demo-* et son bucket ${DEMO_BUCKET} : vos données n'y sont pas)\n`,
@@ -78,9 +107,11 @@ async function demoSteps(stack: LocalStack, write: Write, now: Date): Promise<De
     .filter((d) => d.isDirectory() && existsSync(join(EXAMPLES, d.name, 'manifest.json')))
     .map((d) => d.name)
     .sort();
+  const listIds: string[] = [];
   for (const folder of folders) {
     const manifestBytes = await readFile(join(EXAMPLES, folder, 'manifest.json'));
     const manifest = JSON.parse(manifestBytes.toString('utf8')) as { listId: string; dataFile: string };
+    listIds.push(manifest.listId);
     // the data file first, then the manifest: the commit marker that starts the ingestion
     await putObject(
       objectKeys.dataFile(manifest.listId, manifest.dataFile),
@@ -89,7 +120,10 @@ async function demoSteps(stack: LocalStack, write: Write, now: Date): Promise<De
     );
     await putObject(objectKeys.manifest(manifest.listId), manifestBytes, 'application/json');
   }
-  await stack.idle();
+  await whileWorking(stack, progress, async () => {
+    const judged = (await Promise.all(listIds.map((id) => getList(id)))).filter((l) => l?.reportKey).length;
+    return `  Import des listes : ${judged}/${listIds.length} jugées…`;
+  });
   for (const folder of folders) {
     const manifest = JSON.parse(await readFile(join(EXAMPLES, folder, 'manifest.json'), 'utf8')) as { listId: string };
     const list = await getList(manifest.listId);
@@ -114,7 +148,11 @@ async function demoSteps(stack: LocalStack, write: Write, now: Date): Promise<De
   const campaignBytes = await readFile(join(EXAMPLES, 'campaigns', DEMO_CAMPAIGN));
   const campaignId = (JSON.parse(campaignBytes.toString('utf8')) as { campaignId: string }).campaignId;
   await putObject(`campaigns/${campaignId}.json`, campaignBytes, 'application/json');
-  await stack.idle();
+  await whileWorking(
+    stack,
+    progress,
+    async () => `  Envoi : ${frCount(await sesMessages(stack), 'message remis', 'messages remis')} à SES…`,
+  );
   try {
     const report = JSON.parse((await objectBytes(objectKeys.campaignReport(campaignId))).toString('utf8')) as {
       status: string;
@@ -134,7 +172,12 @@ async function demoSteps(stack: LocalStack, write: Write, now: Date): Promise<De
   // one recipient uses the one-click button, as Gmail would: a POST to the List-Unsubscribe URL
   const oneClick = await unsubscribeOneRecipient(stack);
   write(oneClick ? '  un destinataire a cliqué « Se désinscrire » (POST RFC 8058) : 200\n' : '');
-  await stack.idle();
+  await whileWorking(
+    stack,
+    progress,
+    async () =>
+      `  Retours SES : ${frCount((await scanAllItems(suppressionsTableName())).length, 'opposition ou exclusion enregistrée', 'oppositions ou exclusions enregistrées')}…`,
+  );
   const suppressions = await scanAllItems(suppressionsTableName());
   for (const s of suppressions) {
     outcome.suppressions.push({ reason: String(s.reason), sources: (s.sources as string[]) ?? [] });
@@ -145,16 +188,21 @@ async function demoSteps(stack: LocalStack, write: Write, now: Date): Promise<De
   write(`  ${suppressions.length} entrée(s) dans la liste d'opposition (clés HMAC, jamais d'adresse)\n`);
 
   write("\n=== 4. Appels : la fiche de l'équipe commerciale, puis les résultats ===\n");
-  outcome.calls = await demoCalls(stack, write);
+  outcome.calls = await demoCalls(stack, write, progress);
 
   write('\n=== 5. Trois ans plus tard : la purge ===\n');
   const later = addDays(addYears(now, settingsFromEnv().retentionYears), 1);
   const before = (await scanAllItems(contactsTableName())).length;
-  const summary = await runRetentionPurge({ now: later, settings: settingsFromEnv() });
+  const summary = await runRetentionPurge({
+    now: later,
+    settings: settingsFromEnv(),
+    onProgress: (p) => progress.show(`  ${purgeProgressLine(p)}`),
+  });
+  progress.done();
   const after = (await scanAllItems(contactsTableName())).length;
   outcome.purge = { deleted: summary.deleted, receipts: summary.deleted };
   write(
-    `  --now ${later.toISOString().slice(0, 10)} : ${summary.deleted} contact(s) supprimé(s) sur ${before} (reste ${after}), ${summary.read} entrée(s) d'index lue(s)\n`,
+    `  au ${frDate(later.toISOString())} (--now ${later.toISOString().slice(0, 10)}) : ${summary.deleted} contact(s) supprimé(s) sur ${before} (reste ${after}), ${summary.read} entrée(s) d'index lue(s)\n`,
   );
   const runReceipts = await ledgerEntriesFor(purgeRunSubject(later));
   write(
@@ -181,11 +229,11 @@ async function demoSteps(stack: LocalStack, write: Write, now: Date): Promise<De
  * AWS, then the calls' outcomes uploaded under outcomes/ (a refusal becomes an opposition).
  * Numbers are shown masked: the sheet itself is in the bucket.
  */
-async function demoCalls(stack: LocalStack, write: Write): Promise<DemoOutcome['calls']> {
+async function demoCalls(stack: LocalStack, write: Write, progress: Progress): Promise<DemoOutcome['calls']> {
   const campaignBytes = await readFile(join(EXAMPLES, 'campaigns', DEMO_CALLS));
   const campaignId = (JSON.parse(campaignBytes.toString('utf8')) as { campaignId: string }).campaignId;
   await putObject(`campaigns/${campaignId}.json`, campaignBytes, 'application/json');
-  await stack.idle();
+  await whileWorking(stack, progress, async () => "  Fiche d'appels : contacts jugés, créneaux calculés…");
   let sheet: CallSheet;
   try {
     sheet = JSON.parse((await objectBytes(objectKeys.callSheet(campaignId, 'json'))).toString('utf8')) as CallSheet;
@@ -198,8 +246,9 @@ async function demoCalls(stack: LocalStack, write: Write): Promise<DemoOutcome['
   );
   for (const c of sheet.calls.slice(0, 5)) {
     const slot = c.slots[0];
-    const from = slot ? formatParis(new Date(slot.from)) : undefined;
-    write(`      ${maskNumber(c.national)}  ligne ${c.line ?? '?'}  dès ${from ? `${from.date} ${from.time}` : '?'}\n`);
+    write(
+      `      ${maskNumber(c.national)}  ligne ${c.line ?? '?'}  dès le ${slot ? frDateTime(slot.from, { weekday: true }) : '?'}\n`,
+    );
   }
   for (const d of sheet.decisions) write(`      ligne ${d.line ?? '?'} : ${d.status} ${d.reasons.join(', ')}\n`);
   await putObject(
@@ -207,7 +256,7 @@ async function demoCalls(stack: LocalStack, write: Write): Promise<DemoOutcome['
     await readFile(join(EXAMPLES, 'outcomes', `${campaignId}.csv`)),
     'text/csv',
   );
-  await stack.idle();
+  await whileWorking(stack, progress, async () => '  Résultats des appels : enregistrement…');
   const report = JSON.parse(
     (await objectBytes(objectKeys.callOutcomesReport(campaignId))).toString('utf8'),
   ) as OutcomesReport;
@@ -222,6 +271,12 @@ const maskNumber = (national: string): string => national.replace(/(?<=^\S+ )(\S
 
 function verdict(status: string): string {
   return status === 'accepted' ? 'ACCEPTÉE   ' : status === 'quarantined' ? 'QUARANTAINE' : 'REJETÉE    ';
+}
+
+/** Messages the SES emulator has received so far. */
+async function sesMessages(stack: LocalStack): Promise<number> {
+  const store = (await (await fetch(`${stack.emulators.endpoints.ses}/store`)).json()) as { emails: unknown[] };
+  return store.emails.length;
 }
 
 /** Finds a delivered demo message to success@ and posts its one-click unsubscribe, as a mailbox provider does. */

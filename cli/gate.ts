@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Contact, RowDecision } from '#domain/contact';
-import { formatParis } from '#domain/dates';
 import { type CampaignReason, gateContact, judgeCampaign } from '#domain/gate';
 import { mergeContact } from '#domain/merge';
 import {
@@ -19,7 +18,8 @@ import {
 import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
-import { checkList, frNumber, REASON_LABELS } from './check.ts';
+import { frDateTime, frNumber } from '#shared/french';
+import { checkList, REASON_LABELS } from './check.ts';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 
@@ -162,12 +162,6 @@ export async function gateCampaign(
 
 const label = (code: string): string => REASON_LABELS[code as ReasonCode] ?? '';
 
-/** « 30/11/2026 à 10:00 » (Europe/Paris) */
-function parisTime(iso: string): string {
-  const { date, time } = formatParis(new Date(iso));
-  return `${date.split(' ')[1]} à ${time}`;
-}
-
 export function formatGateReport(report: GateReport): string {
   const lines: string[] = [];
   lines.push(
@@ -193,7 +187,7 @@ export function formatGateReport(report: GateReport): string {
     lines.push('Premières lignes écartées ou reportées :');
     for (const d of skipped) {
       lines.push(
-        `  ${d.listId} ligne ${d.line} : ${d.status} ${d.reasons.join(', ')}${d.notBefore ? ` (à partir du ${parisTime(d.notBefore)})` : ''}`,
+        `  ${d.listId} ligne ${d.line} : ${d.status} ${d.reasons.join(', ')}${d.notBefore ? ` (à partir du ${frDateTime(d.notBefore)})` : ''}`,
       );
     }
   }

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { ListReport } from '#domain/contact';
 import { manifestSchema } from '#schemas/manifest';
 import { parseWith } from '#schemas/parse';
-import { frNumber } from '#shared/report-html';
+import { frNumber } from '#shared/french';
 import { getList, type ListItem } from '#store/lists';
 import { uploadStream } from '#store/object-uploads';
 import { objectBytes, objectKeys, putObject } from '#store/objects';

@@ -5,7 +5,7 @@
  * `hygiene ledger digest [--json]`: writes a digest of every chain's head now.
  */
 import type { LedgerProblem } from '#domain/ledger';
-import { frNumber } from '#shared/report-html';
+import { frNumber } from '#shared/french';
 import { verifyLedger, writeDigest } from '#store/ledger-digests';
 import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';

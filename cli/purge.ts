@@ -4,7 +4,9 @@
  * receipts, flags those entering the re-permission window, prints a summary. Exit 0 done,
  * 1 another purge holds the lease, 2 bad usage or store unreachable.
  */
+
 import { type PurgeProgress, type PurgeSummary, runRetentionPurge } from '#shared/flows/retention-purge';
+import { frCount, frDateTime, frNumber } from '#shared/french';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { nextStep } from './dispatch.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -47,28 +49,22 @@ export async function run(args: string[]): Promise<number> {
   return summary.stoppedBy === 'lease-held' ? EXIT.refused : EXIT.done;
 }
 
-const fr = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2 });
-
-function count(n: number, singular: string, plural: string): string {
-  return `${fr.format(n)} ${n > 1 ? plural : singular}`;
-}
-
 /** « Purge en cours : 8/24 partitions, 1 200 contacts supprimés, 35 signalés… » */
 export function progressLine(p: PurgeProgress): string {
-  return `Purge en cours : ${p.partitionsDone}/${p.partitions} partitions, ${count(p.deleted, 'contact supprimé', 'contacts supprimés')}, ${count(p.flagged, 'signalé', 'signalés')} pour re-permission…`;
+  return `Purge en cours : ${p.partitionsDone}/${p.partitions} partitions, ${frCount(p.deleted, 'contact supprimé', 'contacts supprimés')}, ${frCount(p.flagged, 'signalé', 'signalés')} pour re-permission…`;
 }
 
 /** « 12 contacts supprimés, 3 signalés pour re-permission, … » (no personal data: counts only). */
 export function frenchSummary(s: PurgeSummary): string {
   if (s.stoppedBy === 'lease-held') return 'Une autre purge est en cours : réessayez dans quelques minutes.';
   const parts = [
-    count(s.deleted, 'contact supprimé', 'contacts supprimés'),
-    `${count(s.flagged, 'signalé', 'signalés')} pour re-permission`,
+    frCount(s.deleted, 'contact supprimé', 'contacts supprimés'),
+    `${frCount(s.flagged, 'signalé', 'signalés')} pour re-permission`,
   ];
-  if (s.keptByRace) parts.push(`${count(s.keptByRace, 'conservé', 'conservés')} (activité entre-temps)`);
+  if (s.keptByRace) parts.push(`${frCount(s.keptByRace, 'conservé', 'conservés')} (activité entre-temps)`);
   if (s.recoveredReceipts)
-    parts.push(`${count(s.recoveredReceipts, 'reçu rétabli', 'reçus rétablis')} après une interruption`);
-  const reads = `${count(s.read, "entrée d'index lue", "entrées d'index lues")}${s.readPerDeleted === null ? '' : ` (${fr.format(s.readPerDeleted)} par contact supprimé)`}`;
+    parts.push(`${frCount(s.recoveredReceipts, 'reçu rétabli', 'reçus rétablis')} après une interruption`);
+  const reads = `${frCount(s.read, "entrée d'index lue", "entrées d'index lues")}${s.readPerDeleted === null ? '' : ` (${frNumber(s.readPerDeleted)} par contact supprimé)`}`;
   const end = s.done ? 'terminée' : 'à reprendre (limite de temps)';
-  return `Purge au ${s.now} ${end} : ${parts.join(', ')} ; ${reads}, ${fr.format(s.durationMs / 1000)} s.`;
+  return `Purge au ${frDateTime(s.now)} ${end} : ${parts.join(', ')} ; ${reads}, ${frNumber(s.durationMs / 1000)} s.`;
 }

@@ -17,10 +17,11 @@ import {
   sendCampaign,
 } from '#shared/flows/send-campaign';
 import { type SendOutcome, sendBatch } from '#shared/flows/send-message';
+import { frNumber } from '#shared/french';
 import { objectKeys } from '#store/objects';
 import { loadSecrets } from '#store/secrets';
 import { recordDeferred } from '#store/sends';
-import { frNumber, REASON_LABELS } from './check.ts';
+import { REASON_LABELS } from './check.ts';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';

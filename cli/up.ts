@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { logger } from '#shared/powertools';
 import { localBucketName } from '#shared/resources';
 import { startLocalStack } from './local/stack.ts';
+import { terminalProgress } from './progress.ts';
 
 /** Fixed, documented ports of the local stack. */
 export const LOCAL_PORTS = { dynamodb: 8000, s3: 4569, ses: 8005, unsubscribe: 8010 } as const;
@@ -45,7 +46,8 @@ export async function run(args: string[]): Promise<number> {
   );
   if (values.demo) {
     const { runDemo } = await import('./demo.ts');
-    await runDemo(stack, (text) => process.stdout.write(text));
+    // the steps' progress on the terminal (stderr), their results on stdout
+    await runDemo(stack, (text) => process.stdout.write(text), new Date(), terminalProgress(false, 500));
   }
   process.stdout.write('\nLa pile locale tourne. Ctrl-C pour arrêter / to stop.\n');
   await new Promise<void>((resolve) => {

@@ -8,16 +8,10 @@
 import type { ListReport } from './domain/contact.ts';
 import { escapeHtml } from './domain/content.ts';
 import type { ReasonCode } from './domain/reasons.ts';
+import { frDate, frDateTime, frNumber } from './french.ts';
 import { REASON_LABELS } from './reason-labels.ts';
 import type { Manifest } from './schemas/manifest.ts';
 
-/** A count as people in France write it: « 254 781 ». */
-export const frNumber = (n: number): string => n.toLocaleString('fr-FR');
-/** `2026-10-05` → `05/10/2026` (a date as people in France write it) */
-const frDate = (iso: string): string => {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
-  return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
-};
 const label = (code: string): string => REASON_LABELS[code as ReasonCode] ?? code;
 
 /** « j***@exemple.fr », « 06 •• •• •• 78 »: enough to find the row, not to reuse the address. */
@@ -191,7 +185,7 @@ ${rejected.map((r) => `<tr><td class="num">${r.line}</td><td>${escapeHtml(r.who 
     : ''
 }
 ${fixes ? `<h2>Que faire</h2><ul>${fixes}</ul>` : ''}
-<p><small>Rapport établi le ${escapeHtml(extras.generatedAt.toLocaleString('fr-FR', { timeZone: 'Europe/Paris' }))} (heure de Paris).</small></p>`;
+<p><small>Rapport établi le ${escapeHtml(frDateTime(extras.generatedAt))} (heure de Paris).</small></p>`;
   return page(`Rapport de la liste ${report.listId}`, body);
 }
 
@@ -215,6 +209,6 @@ ${report.reasons.length ? `<ul>${report.reasons.map((r) => `<li><b>${escapeHtml(
 <table><tr><th>Audience</th><th>Envoyés</th><th>Écartés</th><th>Reportés</th><th>Mesurés (consentement au suivi)</th><th>Non mesurés</th></tr>
 <tr><td class="num">${frNumber(c.audience)}</td><td class="num">${frNumber(c.send)}</td><td class="num">${frNumber(c.skip)}</td><td class="num">${frNumber(c.defer)}</td><td class="num">${frNumber(c.tracked ?? 0)}</td><td class="num">${frNumber(c.untracked ?? 0)}</td></tr></table>
 ${barChart(byReason, 'Contacts écartés ou reportés, par motif')}
-<p><small>Jugée le ${escapeHtml(new Date(report.judgedAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' }))} (heure de Paris).</small></p>`;
+<p><small>Jugée le ${escapeHtml(frDateTime(report.judgedAt))} (heure de Paris).</small></p>`;
   return page(`Campagne ${report.campaignId}`, body);
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanAllItems } from '#store/dynamo-batch';
 import { runDemo } from '../../cli/demo.ts';
 import { type LocalStack, startLocalStack } from '../../cli/local/stack.ts';
+import { terminalProgress } from '../../cli/progress.ts';
 import { runHygiene } from '../support/cli.ts';
 import { accepts, externalAddresses, isLoopback, listeningAddresses } from '../support/listening.ts';
 
@@ -46,9 +47,23 @@ describe('the local stack runs the whole pipeline: the demo, end to end', () => 
   });
 
   it('imports the sample lists, sends, honours the bounce, complaint and one-click, then purges 3 years later', async () => {
-    const outcome = await runDemo(stack, (t) => {
-      output += t;
-    });
+    // the steps' progress, as a terminal would show it (issue 22)
+    let shown = '';
+    const terminal = { isTTY: true, write: (t: string) => (shown += t) !== '' } as unknown as NodeJS.WriteStream;
+    const outcome = await runDemo(
+      stack,
+      (t) => {
+        output += t;
+      },
+      new Date(),
+      terminalProgress(false, 500, terminal),
+    );
+    const progressLines = shown.split(/[\r\n]/).map((l) => l.replace('\u001b[K', '').trim());
+    expect(progressLines).toContain('Import des listes : 7/7 jugées…');
+    expect(progressLines.some((l) => /^Envoi : \d+ messages remis à SES…$/.test(l))).toBe(true);
+    expect(progressLines.some((l) => /^Retours SES : \d+ oppositions ou exclusions enregistrées…$/.test(l))).toBe(true);
+    expect(progressLines.some((l) => l.startsWith('Purge en cours : '))).toBe(true);
+    expect(output).not.toContain('\r');
     // 1. every sample list judged, each with its verdict
     expect(Object.keys(outcome.lists).sort()).toEqual([
       'annuaire-web-2026',

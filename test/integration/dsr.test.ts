@@ -112,7 +112,18 @@ describe('data-subject requests (DynamoDB Local + s3rver)', () => {
   it('an address that is neither email nor phone is refused without being repeated', async () => {
     const r = await hygiene('dsr', 'export', 'jean.dupont@gmail');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('hygiene dsr: not a valid email address or phone number\n');
+    expect(r.stderr).toBe(
+      "hygiene dsr: ni une adresse e-mail ni un numéro de téléphone valide (l'adresse n'est pas répétée ici) — vérifiez-la et relancez\n",
+    );
+  });
+
+  it('`hygiene dsr export` prints the document on stdout (to hand over) and what it holds, in French, on stderr', async () => {
+    const r = await hygiene('dsr', 'export', 'Marie.Curie@gmail.com');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).suppressionKeys).toEqual([marieKey]);
+    expect(r.stderr).toMatch(
+      /^Export RGPD \(art\. 15\) : 1 fiche contact, 1 preuve de consentement, 1 liste, 0 opposition ou exclusion, \d+ entrées? du registre\. Remise consignée au registre \(c\d#\d+\)\.\n$/,
+    );
   });
 
   it('`hygiene dsr export --json` prints one JSON document', async () => {
@@ -178,7 +189,7 @@ describe('data-subject requests (DynamoDB Local + s3rver)', () => {
       const r = await hygiene('dsr', 'erase', '+33 7 11 22 33 44');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(
-        /^erased: 1 contact record\(s\) deleted; 1 suppression key\(s\) kept as OPPOSED; receipt c\d#\d+\n$/,
+        /^Effacement fait \(RGPD art\. 17\) : 1 fiche contact supprimée ; 1 clé conservée comme opposition \(OPPOSED\), pour ne plus jamais la solliciter ; reçu au registre c\d#\d+\n$/,
       );
       expect(await getContact(key)).toBeUndefined();
       expect(await getSuppression(key)).toMatchObject({ reason: 'OPPOSED', sources: ['erasure'] });

@@ -445,7 +445,7 @@ describe('hygiene purge', () => {
     const code = await purgeCommand(['--now', '2029-02-03T00:00:00Z']).finally(() => write.mockRestore());
     expect(code).toBe(0);
     expect(out.join('')).toMatch(
-      /^Purge au 2029-02-03T00:00:00.000Z terminée : 2 contacts supprimés, 0 signalé pour re-permission ; 2 entrées d'index lues \(1 par contact supprimé\)/,
+      /^Purge au 03\/02\/2029 à 01:00 terminée : 2 contacts supprimés, 0 signalé pour re-permission ; 2 entrées d'index lues \(1 par contact supprimé\)/,
     );
   });
 });

@@ -22,7 +22,7 @@ const base: PurgeSummary = {
 describe('hygiene purge: the French summary', () => {
   it('counts what was deleted, flagged and kept', () => {
     expect(frenchSummary(base)).toBe(
-      "Purge au 2029-03-11T03:00:00.000Z terminée : 12 contacts supprimés, 3 signalés pour re-permission, 1 conservé (activité entre-temps) ; 13 entrées d'index lues (1,08 par contact supprimé), 1,23 s.",
+      "Purge au 11/03/2029 à 04:00 terminée : 12 contacts supprimés, 3 signalés pour re-permission, 1 conservé (activité entre-temps) ; 13 entrées d'index lues (1,08 par contact supprimé), 1,23 s.",
     );
   });
 
