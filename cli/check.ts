@@ -30,7 +30,7 @@ const OWN_OPTIONS = { rejected: { type: 'string' }, html: { type: 'string' } } a
 export const OFFLINE_SUPPRESSION_SECRET = 'hygiene-check-offline';
 
 import { frNumber } from '#shared/french';
-import { REASON_LABELS } from '#shared/reason-labels';
+import { REASON_LABELS, withLabels } from '#shared/reason-labels';
 import { listReportHtml, maskAddress, REJECTED_SAMPLES, type RejectedSample } from '#shared/report-html';
 
 /** rejected rows shown on the HTML page (all of them are in --rejected's CSV) */
@@ -231,7 +231,7 @@ export function formatReport(report: ListReport, firstRejected: RowDecision[]): 
     }
     if (firstRejected.length > 0) {
       lines.push('Premières lignes rejetées :');
-      for (const d of firstRejected) lines.push(`  ligne ${d.line} : ${(d.reasons ?? []).join(', ')}`);
+      for (const d of firstRejected) lines.push(`  ligne ${d.line} : ${withLabels(d.reasons ?? [])}`);
     }
     if (report.unknownColumns?.length) lines.push(`Colonnes ignorées : ${report.unknownColumns.join(', ')}`);
   } else {

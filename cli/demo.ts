@@ -16,6 +16,7 @@ import { purgeRunSubject } from '#domain/retention';
 import type { OutcomesReport } from '#shared/flows/call-outcomes';
 import { runRetentionPurge } from '#shared/flows/retention-purge';
 import { frCount, frDate, frDateTime } from '#shared/french';
+import { DECISION_LABELS, REASON_LABELS, withLabels } from '#shared/reason-labels';
 import { settingsFromEnv } from '#shared/settings';
 import { contactsTableName } from '#store/contacts';
 import { scanAllItems } from '#store/dynamo-batch';
@@ -23,7 +24,6 @@ import { ledgerEntriesFor } from '#store/ledger';
 import { getList } from '#store/lists';
 import { objectBytes, objectKeys, putObject } from '#store/objects';
 import { suppressionsTableName } from '#store/suppressions';
-import { REASON_LABELS } from './check.ts';
 import { provision } from './local/provision.ts';
 import type { LocalStack } from './local/stack.ts';
 import type { Progress } from './progress.ts';
@@ -136,7 +136,7 @@ async function demoSteps(stack: LocalStack, write: Write, now: Date, progress: P
     write(
       `  ${manifest.listId.padEnd(22)} ${verdict(report.status)}  ${report.rows.accepted}/${report.rows.total} acceptées`,
     );
-    write(report.reasons.length ? `  — ${report.reasons.join(', ')}\n` : '\n');
+    write(report.reasons.length ? `  — ${withLabels(report.reasons)}\n` : '\n');
     for (const [reason, n] of Object.entries(report.byReason).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))) {
       write(
         `      ${String(n).padStart(3)} × ${reason.padEnd(24)} ${REASON_LABELS[reason as keyof typeof REASON_LABELS] ?? ''}\n`,
@@ -250,7 +250,8 @@ async function demoCalls(stack: LocalStack, write: Write, progress: Progress): P
       `      ${maskNumber(c.national)}  ligne ${c.line ?? '?'}  dès le ${slot ? frDateTime(slot.from, { weekday: true }) : '?'}\n`,
     );
   }
-  for (const d of sheet.decisions) write(`      ligne ${d.line ?? '?'} : ${d.status} ${d.reasons.join(', ')}\n`);
+  for (const d of sheet.decisions)
+    write(`      ligne ${d.line ?? '?'} : ${DECISION_LABELS[d.status] ?? d.status}, ${withLabels(d.reasons)}\n`);
   await putObject(
     objectKeys.callOutcomes(campaignId),
     await readFile(join(EXAMPLES, 'outcomes', `${campaignId}.csv`)),

@@ -19,7 +19,8 @@ import { type Campaign, campaignSchema } from '#schemas/campaign';
 import { parseWith } from '#schemas/parse';
 import type { Settings } from '#schemas/settings';
 import { frDateTime, frNumber } from '#shared/french';
-import { checkList, REASON_LABELS } from './check.ts';
+import { DECISION_LABELS, REASON_LABELS, withLabels } from '#shared/reason-labels';
+import { checkList } from './check.ts';
 import { loadSettings, parseCommand, parseNow } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 
@@ -169,7 +170,9 @@ export function formatGateReport(report: GateReport): string {
   );
   for (const r of report.reasons) lines.push(`  ${r} — ${label(r)}`);
   for (const l of report.lists) {
-    lines.push(`Liste ${l.listId} : ${l.status}${l.reasons.length ? ` (${l.reasons.join(', ')})` : ''}`);
+    lines.push(
+      `Liste ${l.listId} : ${DECISION_LABELS[l.status] ?? l.status}${l.reasons.length ? ` — ${withLabels(l.reasons)}` : ''}`,
+    );
   }
   lines.push(
     `${report.channel === 'phone' ? 'Appels possibles maintenant' : 'Envois'} : ${frNumber(report.counts.send)} — écartés ${frNumber(report.counts.skip)}, reportés ${frNumber(report.counts.defer)}` +
@@ -187,7 +190,7 @@ export function formatGateReport(report: GateReport): string {
     lines.push('Premières lignes écartées ou reportées :');
     for (const d of skipped) {
       lines.push(
-        `  ${d.listId} ligne ${d.line} : ${d.status} ${d.reasons.join(', ')}${d.notBefore ? ` (à partir du ${frDateTime(d.notBefore)})` : ''}`,
+        `  ${d.listId} ligne ${d.line} : ${DECISION_LABELS[d.status] ?? d.status}, ${withLabels(d.reasons)}${d.notBefore ? ` (à partir du ${frDateTime(d.notBefore)})` : ''}`,
       );
     }
   }

@@ -43,3 +43,19 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   CAMPAIGN_PAUSED: 'campagne suspendue (taux de plaintes ou de rebonds trop élevé)',
   CONTRACT_UNRELATED: 'appel sans rapport avec le contrat en cours',
 };
+
+/** « OPPOSED — la personne s'est opposée ; WINDOW — … »: codes stay, each with its words. */
+export function withLabels(codes: readonly string[]): string {
+  return codes.map((c) => (c in REASON_LABELS ? `${c} — ${REASON_LABELS[c as ReasonCode]}` : c)).join(' ; ');
+}
+
+/** A contact's fate in a campaign, a call sheet or a list, in the operator's words. */
+export const DECISION_LABELS: Record<string, string> = {
+  send: 'envoi',
+  call: 'à appeler',
+  skip: 'écarté',
+  defer: 'reporté',
+  accepted: 'acceptée',
+  rejected: 'rejetée',
+  quarantined: 'en quarantaine',
+};

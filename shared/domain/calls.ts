@@ -202,12 +202,17 @@ export function parseOutcome(
   const numberText = cells[at.number]?.trim() ?? '';
   const outcomeText = cells[at.outcome]?.trim() ?? '';
   const calledAt = calledAtText ? parseListTime(calledAtText) : undefined;
-  if (calledAt === undefined) return { line, error: 'called_at: expected a date and time (ISO, or Paris local time)' };
-  if (calledAt > now.getTime()) return { line, error: 'called_at: after the time of recording' };
+  if (calledAt === undefined)
+    return { line, error: 'called_at : date et heure attendues (ISO, ou heure de Paris « 08/12/2026 10:30 »)' };
+  if (calledAt > now.getTime()) return { line, error: "called_at : postérieur au moment de l'enregistrement" };
   const phone = numberText ? normalisePhone(numberText) : { ok: false as const };
-  if (!phone.ok) return { line, error: 'number: not a phone number' };
+  if (!phone.ok) return { line, error: 'number : pas un numéro de téléphone' };
   const outcome = OUTCOME_WORDS[foldValue(outcomeText)];
-  if (!outcome) return { line, error: 'outcome: expected answered, no-answer, refused or callback' };
+  if (!outcome)
+    return {
+      line,
+      error: 'outcome : attendu répondu, pas de réponse, refus ou rappel (answered, no-answer, refused, callback)',
+    };
   return { line, calledAt: new Date(calledAt), number: phone.e164, outcome };
 }
 

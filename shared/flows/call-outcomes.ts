@@ -80,15 +80,18 @@ export function readOutcomes(bytes: Uint8Array, now: Date): { outcomes: CallOutc
   const records = readRecords(bytes);
   const header = records.shift();
   if (!header)
-    return { outcomes: [], errors: [{ line: 1, error: 'empty file: expected a header called_at, number, outcome' }] };
+    return { outcomes: [], errors: [{ line: 1, error: 'fichier vide : en-tête attendu called_at, number, outcome' }] };
   const columns = outcomeColumns(header.cells);
   if (!columns.ok)
-    return { outcomes: [], errors: [{ line: header.line, error: `missing columns: ${columns.missing.join(', ')}` }] };
+    return {
+      outcomes: [],
+      errors: [{ line: header.line, error: `colonnes manquantes : ${columns.missing.join(', ')}` }],
+    };
   const outcomes: CallOutcome[] = [];
   const errors: OutcomeError[] = [];
   for (const record of records) {
     if (record.malformed) {
-      errors.push({ line: record.line, error: `malformed line (${record.malformed})` });
+      errors.push({ line: record.line, error: `ligne illisible (${record.malformed})` });
       continue;
     }
     const parsed = parseOutcome(record.line, record.cells, columns.at, now);

@@ -179,7 +179,7 @@ describe('outcomes (rules.md §6b)', () => {
     });
     expect(report.status).toBe('rejected');
     expect(report.errors.map((e) => e.line)).toEqual([3, 4, 5, 6]);
-    expect(report.errors[0]?.error).toBe('number: not a phone number');
+    expect(report.errors[0]?.error).toBe('number : pas un numéro de téléphone');
     expect(JSON.stringify(report)).not.toMatch(PERSONAL_DATA);
     // line 2 was valid, but the file was not applied: Léa is not opposed
     expect(await getSuppression(keyOf(1))).toBeUndefined();
@@ -325,7 +325,9 @@ describe('hygiene calls (design.md §3.4)', () => {
     const result = await hygieneInProcess('calls', 'record', bad, '--now', '2026-12-09T12:00:00Z');
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("REFUSÉS, rien n'a été appliqué");
-    expect(result.stdout).toContain('ligne 3 : outcome: expected answered, no-answer, refused or callback');
+    expect(result.stdout).toContain(
+      'ligne 3 : outcome : attendu répondu, pas de réponse, refus ou rappel (answered, no-answer, refused, callback)',
+    );
     expect(result.stdout).not.toMatch(PERSONAL_DATA);
   });
 
