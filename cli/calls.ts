@@ -29,8 +29,8 @@ const OWN_OPTIONS = {
   out: { type: 'string' },
 } as const;
 
-const USAGE = `usage: hygiene calls <campaign.json> [--from ISO] [--days N] [--out file.csv] [--json]
-       hygiene calls record <campaignId>.csv [--json]`;
+const USAGE = `usage : hygiene calls <campagne.json> [--from ISO] [--days N] [--out fiche.csv] [--json]
+        hygiene calls record <campaignId>.csv [--json]`;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, OWN_OPTIONS, USAGE);
@@ -47,13 +47,13 @@ export async function run(args: string[]): Promise<number> {
   let days: number | undefined;
   if (values.days !== undefined) {
     days = Number(values.days);
-    if (!Number.isInteger(days) || days < 1 || days > 31) throw new UsageError('--days: a whole number from 1 to 31');
+    if (!Number.isInteger(days) || days < 1 || days > 31) throw new UsageError('--days : un nombre entier de 1 à 31');
   }
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new UsageError(error instanceof SyntaxError ? `${path}: not valid JSON` : `cannot read ${path}`);
+    throw new UsageError(error instanceof SyntaxError ? `${path} : JSON invalide` : `impossible de lire ${path}`);
   }
   useLocalStackDefaults();
   let sheet: CallSheet;
@@ -70,12 +70,15 @@ export async function run(args: string[]): Promise<number> {
 
 async function record(path: string, opts: { now: Date; settings: ReturnType<typeof loadSettings>; json: boolean }) {
   const campaignId = campaignIdOfOutcomes(path);
-  if (!campaignId) throw new UsageError(`${path}: the outcomes file is named after its campaign: <campaignId>.csv`);
+  if (!campaignId)
+    throw new UsageError(
+      `${path} : le fichier des résultats porte le nom de sa campagne, <campaignId>.csv : renommez-le`,
+    );
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch {
-    throw new UsageError(`cannot read ${path}`);
+    throw new UsageError(`impossible de lire ${path}`);
   }
   useLocalStackDefaults();
   const secrets = await loadSecrets();

@@ -14,7 +14,7 @@ import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
 import { formatSummary, runCampaignHere } from './send.ts';
 
-const USAGE = 'usage: hygiene campaign status|resume|cancel <campaignId> [--json] [--now ISO]';
+const USAGE = 'usage : hygiene campaign status|resume|cancel <campaignId> [--json] [--now ISO]';
 
 export interface CampaignStatus {
   campaignId: string;
@@ -105,7 +105,10 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.refused;
   }
   const version = await getCampaignVersion(campaignId);
-  if (!version) throw new UsageError(`campaign ${campaignId}: no version judged to run again`);
+  if (!version)
+    throw new UsageError(
+      `campagne ${campaignId} : aucune version acceptée par le contrôle à relancer — envoyez-la avec « hygiene send <campagne.json> »`,
+    );
   const { result, delivery } = await runCampaignHere(version.campaign, { now, settings });
   out(`Campagne ${campaignId} reprise.\n${formatSummary(result.report, delivery)}`, {
     resumed: true,

@@ -86,7 +86,7 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   try {
     text = await readFile(manifestPath, 'utf8');
   } catch {
-    throw new UsageError(`cannot read the manifest ${manifestPath}`);
+    throw new UsageError(`impossible de lire le manifeste ${manifestPath}`);
   }
   // a data file given where the manifest is expected: bad usage (exit 2), not a rejected list
   if (looksLikeDataFile(manifestPath, text)) {
@@ -106,7 +106,10 @@ export async function checkList(manifestPath: string, opts: CheckListOptions): P
   );
   // design.md §3.4: offline, a data file that is not there is unreadable input (exit 2);
   // uploaded, the same fact is the domain's DATA_CHECKSUM_MISMATCH (judgeUpload)
-  if (!present) throw new UsageError(`cannot read the data file ${manifest.dataFile} named by the manifest`);
+  if (!present)
+    throw new UsageError(
+      `impossible de lire le fichier de données ${manifest.dataFile} que nomme le manifeste (champ « dataFile », chemin relatif au manifeste)`,
+    );
 
   if (!manifestAdmits(manifest, opts.settings, opts.now)) {
     // rules.md §3: no row of a rejected or quarantined list is judged; the checksum is still reported
@@ -248,7 +251,7 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, OWN_OPTIONS);
   if (positionals.length !== 1)
     throw new UsageError(
-      'usage: hygiene check <manifest.json> [--json] [--now ISO] [--rejected file] [--html page.html]',
+      'usage : hygiene check <manifest.json> [--json] [--now ISO] [--rejected fichier] [--html page.html]',
     );
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
   const now = parseNow(values.now);

@@ -23,19 +23,19 @@ export function loadSettings(options: { config?: string; advertiser?: string } =
     try {
       text = readFileSync(path, 'utf8');
     } catch {
-      throw new UsageError(`cannot read the settings file ${options.config ?? CONFIG_FILE}`);
+      throw new UsageError(`impossible de lire le fichier de réglages ${options.config ?? CONFIG_FILE}`);
     }
     try {
       raw = JSON.parse(text);
     } catch {
-      throw new UsageError(`${options.config ?? CONFIG_FILE} is not valid JSON`);
+      throw new UsageError(`${options.config ?? CONFIG_FILE} : JSON invalide`);
     }
   }
   const parsed = parseWith(settingsSchema, raw, options.config ?? CONFIG_FILE);
   if (!parsed.ok) throw new UsageError(parsed.error);
   const settings = parsed.value;
   if (options.advertiser !== undefined) {
-    if (options.advertiser.trim() === '') throw new UsageError('--advertiser needs a name');
+    if (options.advertiser.trim() === '') throw new UsageError("--advertiser : donnez le nom de l'annonceur");
     settings.advertiser = options.advertiser.trim();
   }
   return settings;
@@ -46,7 +46,8 @@ export function parseNow(value: string | undefined): Date {
   if (value === undefined) return new Date();
   // a date or time without a zone is Europe/Paris time, as in the lists (design.md §3.2)
   const now = parseListDate(value);
-  if (!now) throw new UsageError(`--now: '${value}' is not an ISO date`);
+  if (!now)
+    throw new UsageError(`--now : « ${value} » n'est pas une date ISO (ex. 2026-12-07 ou 2026-12-07T10:00:00+01:00)`);
   return now;
 }
 
@@ -69,7 +70,32 @@ export function parseCommand<T extends ParseArgsOptionsConfig>(args: string[], o
   try {
     return parseArgs({ args, allowPositionals: true as const, strict: true as const, options });
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0] ?? 'bad arguments';
+    const message = argumentsError(error);
     throw new UsageError(usage ? `${message} (${usage})` : message);
+  }
+}
+
+/** node:util parseArgs's errors (English) in French, naming the option as typed. */
+function argumentsError(error: unknown): string {
+  const { code, message = '' } = error as { code?: string; message?: string };
+  // the option as parseArgs quotes it: '--now', '--now <value>' or '-n, --now <value>'
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  const option =
+    quoted
+      .replace(/ <value>$/, '')
+      .split(', ')
+      .pop() ?? quoted;
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `option inconnue « ${option} »`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `argument inattendu « ${quoted} »`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(message)) return `${option} ne prend pas de valeur`;
+      if (/ambiguous/.test(message))
+        return `${option} : valeur manquante (une valeur qui commence par un tiret s'écrit ${option}=-…)`;
+      return `${option} : valeur manquante`;
+    default:
+      return message.split('\n')[0] || 'arguments invalides';
   }
 }

@@ -117,7 +117,7 @@ export async function dispatch(
   if (!load) {
     const guess = closestCommand(name, Object.keys(HELP));
     process.stderr.write(
-      `hygiene: unknown command '${name}' — commande inconnue${guess ? ` ; vouliez-vous dire « hygiene ${guess} » ?` : ''} (hygiene --help)\n`,
+      `hygiene : commande inconnue « ${name} »${guess ? ` ; vouliez-vous dire « hygiene ${guess} » ?` : ''} (hygiene --help)\n`,
     );
     return EXIT.usage;
   }
@@ -131,7 +131,7 @@ export async function dispatch(
     return await run(rest);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`hygiene ${name}: ${message.split('\n')[0]}${nextStep(error, message)}\n`);
+    process.stderr.write(`hygiene ${name} : ${message.split('\n')[0]}${nextStep(error, message)}\n`);
     if (process.env.HYGIENE_DEBUG && error instanceof Error && !(error instanceof UsageError)) {
       process.stderr.write(`${error.stack}\n`);
     }

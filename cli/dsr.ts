@@ -15,7 +15,7 @@ import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
 
-const USAGE = 'usage: hygiene dsr export|erase <address> [--json]';
+const USAGE = 'usage : hygiene dsr export|erase <adresse> [--json]';
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, {}, USAGE);

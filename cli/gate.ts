@@ -58,15 +58,15 @@ async function readCampaign(path: string): Promise<Campaign> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new UsageError(`cannot read the campaign ${path}`);
+    throw new UsageError(`impossible de lire la campagne ${path}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new UsageError(`the campaign ${path} is not valid JSON`);
+    throw new UsageError(`campagne ${path} : JSON invalide`);
   }
-  const parsed = parseWith(campaignSchema, raw, 'campaign');
+  const parsed = parseWith(campaignSchema, raw, 'campagne');
   if (!parsed.ok) throw new UsageError(parsed.error);
   return parsed.value;
 }
@@ -201,7 +201,9 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, OWN_OPTIONS);
   const manifests = values.manifest ?? [];
   if (positionals.length !== 1 || manifests.length === 0) {
-    throw new UsageError('usage: hygiene gate <campaign.json> --manifest <m.json> [--manifest …] [--json] [--now ISO]');
+    throw new UsageError(
+      'usage : hygiene gate <campagne.json> --manifest <m.json> [--manifest …] [--json] [--now ISO]',
+    );
   }
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
   const now = parseNow(values.now);

@@ -6,7 +6,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ListReport } from '#domain/contact';
 import { manifestSchema } from '#schemas/manifest';
 import { parseWith } from '#schemas/parse';
@@ -15,43 +14,41 @@ import { getList, type ListItem } from '#store/lists';
 import { uploadStream } from '#store/object-uploads';
 import { objectBytes, objectKeys, putObject } from '#store/objects';
 import { formatReport } from './check.ts';
+import { parseCommand } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
 
+/** this command's options besides the common ones (cli/config.ts) */
+const OWN_OPTIONS = { timeout: { type: 'string', default: '300' } } as const;
+
+const USAGE = 'usage : hygiene ingest <manifest.json> [--json] [--timeout secondes]';
+
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      timeout: { type: 'string', default: '300' },
-      now: { type: 'string' },
-      config: { type: 'string' },
-      advertiser: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseCommand(args, OWN_OPTIONS, USAGE);
   const manifestPath = positionals[0];
-  if (!manifestPath) throw new UsageError('usage: hygiene ingest <manifest.json> [--json] [--timeout seconds]');
+  if (!manifestPath) throw new UsageError(USAGE);
   let manifestBytes: Buffer;
   try {
     manifestBytes = await readFile(manifestPath);
   } catch {
-    throw new UsageError(`cannot read ${manifestPath}`);
+    throw new UsageError(`impossible de lire le manifeste ${manifestPath}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(manifestBytes.toString('utf8'));
   } catch {
-    throw new UsageError(`${manifestPath}: not valid JSON`);
+    throw new UsageError(`${manifestPath} : JSON invalide`);
   }
-  const parsed = parseWith(manifestSchema, raw, 'manifest');
+  const parsed = parseWith(manifestSchema, raw, 'manifeste');
   if (!parsed.ok) throw new UsageError(parsed.error);
   const manifest = parsed.value;
   const dataPath = join(dirname(manifestPath), manifest.dataFile);
   const size = await stat(dataPath).then(
     (s) => s.size,
     () => {
-      throw new UsageError(`cannot read the data file ${manifest.dataFile}`);
+      throw new UsageError(
+        `impossible de lire le fichier de données ${manifest.dataFile} que nomme le manifeste (champ « dataFile », chemin relatif au manifeste)`,
+      );
     },
   );
 
@@ -117,8 +114,8 @@ export async function run(args: string[]): Promise<number> {
     if (Date.now() > deadline)
       throw new Error(
         lastRows >= 0
-          ? `no progress on ${manifest.listId} for ${values.timeout} s (the import stopped? see the stack's output; --timeout to wait longer)`
-          : `no report for ${manifest.listId} after ${values.timeout} s: is the local stack running? (npm start, or hygiene up)`,
+          ? `l'import de ${manifest.listId} n'avance plus depuis ${values.timeout} s (arrêté ? voyez la sortie de la pile ; --timeout pour attendre plus longtemps)`
+          : `pas de rapport pour ${manifest.listId} après ${values.timeout} s : la pile locale tourne-t-elle ? (npm start, ou hygiene up)`,
       );
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -8,11 +8,12 @@ import type { LedgerProblem } from '#domain/ledger';
 import { frNumber } from '#shared/french';
 import { verifyLedger, writeDigest } from '#store/ledger-digests';
 import { parseCommand } from './config.ts';
+import { nextStep } from './dispatch.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { useLocalStackDefaults } from './local-target.ts';
 import { terminalProgress } from './progress.ts';
 
-const USAGE = 'usage: hygiene ledger verify|digest [--json]';
+const USAGE = 'usage : hygiene ledger verify|digest [--json]';
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, {}, USAGE);
@@ -52,11 +53,9 @@ export async function run(args: string[]): Promise<number> {
       );
     return EXIT.done;
   }
-  const where = verdict.digest ? `digest ${verdict.digest}` : `chain ${verdict.chain}, entry ${verdict.seq}`;
-  // the first words stay the stable, greppable English; the rest says it for a person
-  process.stderr.write(
-    `ledger broken: ${where}: ${verdict.problem} — registre rompu : ${PROBLEM_FR[verdict.problem]} (${verdict.digest ? `condensé ${verdict.digest}` : `chaîne ${verdict.chain}, entrée ${verdict.seq}`})\n`,
-  );
+  const where = verdict.digest ? `condensé ${verdict.digest}` : `chaîne ${verdict.chain}, entrée ${verdict.seq}`;
+  // issue 22: in French for a person, with the verifier's code (LedgerProblem); --json gives the verdict for a program
+  process.stderr.write(`registre rompu : ${PROBLEM_FR[verdict.problem]} (${verdict.problem}) — ${where}\n`);
   return EXIT.refused;
 }
 
@@ -79,7 +78,8 @@ async function reach<T>(call: () => Promise<T>): Promise<T | undefined> {
   } catch (error) {
     const e = error as { message?: string; name?: string; code?: string };
     const message = e.message || e.code || e.name || String(error);
-    process.stderr.write(`hygiene ledger: ledger unreachable: ${message.split('\n')[0]}\n`);
+    const line = message.split('\n')[0] ?? '';
+    process.stderr.write(`hygiene ledger : registre injoignable : ${line}${nextStep(error, message)}\n`);
     return undefined;
   }
 }

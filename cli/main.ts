@@ -13,7 +13,8 @@ async function useStackOption(rest: string[]): Promise<void> {
   const at = rest.indexOf('--stack');
   if (at === -1) return;
   const stackName = rest[at + 1];
-  if (!stackName || stackName.startsWith('--')) throw new UsageError('--stack expects a stack name');
+  if (!stackName || stackName.startsWith('--'))
+    throw new UsageError('--stack : donnez le nom de la pile déployée (--stack <pile>)');
   rest.splice(at, 2);
   const { useDeployedStack } = await import('./local-target.ts');
   await useDeployedStack(stackName);

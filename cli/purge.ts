@@ -16,13 +16,13 @@ import { terminalProgress } from './progress.ts';
 /** this command's options besides the common ones (cli/config.ts) */
 const OWN_OPTIONS = {} as const;
 
-const USAGE = 'usage: hygiene purge [--now <ISO date>] [--json] [--config <file>]';
+const USAGE = 'usage : hygiene purge [--now <date ISO>] [--json] [--config <fichier>]';
 /** progress lines start after this long, then at most once a second */
 const PROGRESS_AFTER_MS = 2000;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, OWN_OPTIONS, USAGE);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (${USAGE})`);
+  if (positionals.length > 0) throw new UsageError(`argument inattendu « ${positionals[0]} » (${USAGE})`);
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
   const now = parseNow(values.now);
   const json = values.json ?? false;
@@ -42,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
     shown.done();
     const e = error as { message?: string; name?: string };
     const message = (e.message || e.name || String(error)).split('\n')[0] ?? '';
-    process.stderr.write(`hygiene purge: purge interrupted: ${message}${nextStep(error, message)}\n`);
+    process.stderr.write(`hygiene purge : purge interrompue : ${message}${nextStep(error, message)}\n`);
     return EXIT.usage;
   }
   process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${frenchSummary(summary)}\n`);

@@ -30,7 +30,7 @@ import { terminalProgress } from './progress.ts';
 /** this command's options besides the common ones (cli/config.ts) */
 const OWN_OPTIONS = {} as const;
 
-const USAGE = 'usage: hygiene send <campaign.json> [--json] [--now ISO] [--config file] [--advertiser name]';
+const USAGE = 'usage : hygiene send <campagne.json> [--json] [--now ISO] [--config fichier] [--advertiser nom]';
 
 export type Delivery = Partial<Record<SendOutcome['status'] | 'error', number>>;
 
@@ -42,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new UsageError(error instanceof SyntaxError ? `${path}: not valid JSON` : `cannot read ${path}`);
+    throw new UsageError(error instanceof SyntaxError ? `${path} : JSON invalide` : `impossible de lire ${path}`);
   }
   const settings = loadSettings({ config: values.config, advertiser: values.advertiser });
   const now = parseNow(values.now);

@@ -49,6 +49,13 @@ export async function run(args: string[]): Promise<number> {
     // the steps' progress on the terminal (stderr), their results on stdout
     await runDemo(stack, (text) => process.stdout.write(text), new Date(), terminalProgress(false, 500));
   }
+  // issue 22: an import the last run was stopped in the middle of goes on to its end
+  const resumed = await stack.resumeInterrupted();
+  for (const listId of resumed) {
+    process.stdout.write(
+      `\nImport interrompu de ${listId} repris là où il en était (sans doublon) : son rapport sera dans reports/${listId}/ à la fin.\n`,
+    );
+  }
   process.stdout.write('\nLa pile locale tourne. Ctrl-C pour arrêter / to stop.\n');
   await new Promise<void>((resolve) => {
     const stop = () => {

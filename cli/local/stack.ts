@@ -7,7 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runRangesHere } from '#shared/flows/ingest-list';
+import { interruptedIngestions, runRangesHere } from '#shared/flows/ingest-list';
+import type { PlannedIngestion } from '#shared/flows/ingest-plan';
 import { logger } from '#shared/powertools';
 import { localBucketName } from '#shared/resources';
 import { resetSettings, settingsFromEnv } from '#shared/settings';
@@ -49,6 +50,12 @@ export interface LocalStack {
   pollSes(): Promise<void>;
   /** resolves when every queue is drained */
   idle(): Promise<void>;
+  /**
+   * Runs again, in the background, the imports a previous run of the stack was stopped in
+   * the middle of (issue 22); returns their list ids. Called once the demo is over: the
+   * demo points the functions at its own tables while it runs.
+   */
+  resumeInterrupted(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +110,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return failed;
       },
       { batchSize: 1, onDeadLetter: deadLetter('ingest') },
+    ),
+    // an import a previous run of the stack was stopped in the middle of, run again to its end
+    resume: new LocalQueue(
+      'resume',
+      async (messages) => {
+        const failed: string[] = [];
+        for (const m of messages) {
+          try {
+            await runRangesHere(JSON.parse(m.body) as PlannedIngestion, settingsFromEnv());
+          } catch (error) {
+            logger.error('ingestion failed', { error: (error as Error).message.split('\n')[0] });
+            failed.push(m.messageId);
+          }
+        }
+        return failed;
+      },
+      { batchSize: 1, onDeadLetter: deadLetter('resume') },
     ),
   };
   const sesEvents = await import('../../functions/ses-events/handler.ts');
@@ -215,6 +239,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await simulator.poll();
         await Promise.all(Object.values(queues).map((q) => q.idle()));
       }
+    },
+    async resumeInterrupted() {
+      const plans = await interruptedIngestions();
+      for (const plan of plans) {
+        logger.info('interrupted ingestion resumed', { listId: plan.listId, run: plan.run, ranges: plan.ranges });
+        queues.resume?.send(plan);
+      }
+      return plans.map((p) => p.listId);
     },
     async stop() {
       unroute();

@@ -5,8 +5,9 @@
  */
 import type { Context } from 'aws-lambda';
 import type { Settings } from '#schemas/settings';
-import { backoff, inParallel } from '#store/dynamo-batch';
-import { objectKeys } from '#store/objects';
+import { backoff, inParallel, scanAllItems } from '#store/dynamo-batch';
+import { type ListItem, listsTableName } from '#store/lists';
+import { objectExists, objectKeys } from '#store/objects';
 import { finishIngestion, type IngestResult } from './ingest-finish.ts';
 import { ingestListOnce } from './ingest-once.ts';
 import { type PlannedIngestion, type PlanOptions, planIngestion } from './ingest-plan.ts';
@@ -35,8 +36,8 @@ export async function ingestList(
 }
 
 /**
- * Runs a plan's ranges in this process, `workers` at a time, each retried as the state
- * machine retries it; then assembles the report. A range that fails every attempt marks
+ * Runs a plan's ranges still to do in this process, `workers` at a time, each retried as
+ * the state machine retries it; then assembles the report. A range that fails every attempt marks
  * the list failed (its item says why) and the failure is rethrown: the upload may be
  * retried (the plan, the parts and every write are idempotent).
  */
@@ -60,6 +61,9 @@ export async function runRangesHere(
   const indexes = Array.from({ length: plan.ranges }, (_, i) => i);
   try {
     await inParallel(indexes, options.workers ?? LOCAL_WORKERS, async (range) => {
+      // a range whose summary is stored is done (its summary is written last): a run taken
+      // up again (interruptedIngestions) goes on from the ranges still to do
+      if (await objectExists(objectKeys.rangePart(plan.listId, plan.run, range, 'summary.json'))) return;
       for (let attempt = 1; ; attempt++) {
         try {
           return await ingestRange(planKey, range, settings, options);
@@ -75,6 +79,31 @@ export async function runRangesHere(
     throw error;
   }
   return finishIngestion(planKey);
+}
+
+/**
+ * The imports a stopped process left half-done (issue 22): lists still `processing` whose
+ * plan is in S3. In AWS the state machine outlives any Lambda; the local stack's runner
+ * dies with its process (Ctrl-C in the middle of an import), so at its next start it runs
+ * these plans again — every range and the finish are idempotent (a range already done is
+ * written again to the same result, the evidence appended once).
+ */
+export async function interruptedIngestions(): Promise<PlannedIngestion[]> {
+  const plans: PlannedIngestion[] = [];
+  for (const item of (await scanAllItems(listsTableName())) as Partial<ListItem>[]) {
+    if (item.status !== 'processing' || !item.listId || !item.run) continue;
+    const planKey = objectKeys.plan(item.listId, item.run);
+    if (!(await objectExists(planKey))) continue;
+    plans.push({
+      listId: item.listId,
+      status: 'accepted',
+      reasons: [],
+      planKey,
+      ranges: item.ranges ?? 0,
+      run: item.run,
+    });
+  }
+  return plans;
 }
 
 /** Exactly once (ingest-once.ts), its ranges run in this process: the local stack's ingestion, the tests'. */

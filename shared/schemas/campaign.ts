@@ -4,7 +4,7 @@ import { CHANNELS } from '../domain/reasons.ts';
 import { PURPOSES } from './manifest.ts';
 
 export const campaignSchema = z.object({
-  campaignId: z.string().regex(/^[a-z0-9-]{3,64}$/, 'expected 3 to 64 characters among a-z, 0-9 and -'),
+  campaignId: z.string().regex(/^[a-z0-9-]{3,64}$/, '3 à 64 caractères parmi a-z, 0-9 et -'),
   advertiser: z.string().min(1),
   purpose: z.enum(PURPOSES),
   /** `phone`: a call sheet for the sales team instead of messages (rules.md §6b) */

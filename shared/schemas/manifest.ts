@@ -9,8 +9,8 @@ import { CHANNELS } from '../domain/reasons.ts';
 /** `YYYY-MM-DD` or a full ISO date-time. */
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'expected an ISO date (YYYY-MM-DD)')
-  .refine((s) => !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), 'not a real date');
+  .regex(/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'date ISO attendue (AAAA-MM-JJ)')
+  .refine((s) => !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), 'date inexistante');
 
 export const PURPOSES = [
   'commercial-prospecting',
@@ -44,12 +44,12 @@ export const CONSENT_SCOPES = ['advertiser', 'named-partners', 'unnamed-partners
 
 export const manifestSchema = z.object({
   version: z.literal(1),
-  listId: z.string().regex(/^[a-z0-9-]{3,64}$/, 'expected 3 to 64 characters among a-z, 0-9 and -'),
+  listId: z.string().regex(/^[a-z0-9-]{3,64}$/, '3 à 64 caractères parmi a-z, 0-9 et -'),
   dataFile: z
     .string()
     .min(1)
-    .refine((f) => !f.startsWith('/') && !f.split(/[\\/]/).includes('..'), 'must be relative to the manifest'),
-  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits'),
+    .refine((f) => !f.startsWith('/') && !f.split(/[\\/]/).includes('..'), 'chemin relatif au manifeste attendu'),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 chiffres hexadécimaux attendus'),
   advertiser: z.string().min(1),
   purpose: z.enum(PURPOSES),
   audience: z.enum(AUDIENCES),

@@ -7,7 +7,7 @@ import * as z from 'zod';
 
 export const sendMessageSchema = z.object({
   campaignId: z.string().min(1),
-  suppressionKey: z.string().regex(/^[0-9a-f]{64}$/, 'expected a suppression key'),
+  suppressionKey: z.string().regex(/^[0-9a-f]{64}$/, 'clé de suppression attendue'),
   channel: z.enum(['email', 'sms']),
 });
 

@@ -18,7 +18,7 @@ import { parseWith } from './parse.ts';
 
 const instant = z
   .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date-time')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'date et heure ISO attendues')
   .transform((s) => new Date(s));
 
 /** `mail` is common to every record. Tags: name → values (our sender sets `contactId` and `campaignId`). */

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'heure HH:MM attendue');
 
 /** rules.md §6: default French job functions and the keywords that reveal them in a job title. */
 export const DEFAULT_JOB_FUNCTIONS: Record<string, string[]> = {
@@ -87,7 +87,7 @@ export const settingsSchema = z.object({
   publicHolidays: z
     .object({
       alsaceMoselle: z.boolean().default(false),
-      extra: z.array(z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/, 'expected MM-DD or YYYY-MM-DD')).default([]),
+      extra: z.array(z.string().regex(/^(\d{4}-)?\d{2}-\d{2}$/, 'MM-JJ ou AAAA-MM-JJ attendu')).default([]),
     })
     .prefault({}),
   /** rules.md §6b: calls (the `phone` channel, a call sheet) */

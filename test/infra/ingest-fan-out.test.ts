@@ -236,11 +236,15 @@ describe('the state machine → ingest-range and ingest-finish (the definition a
   });
 
   it('a task that is not the contract is refused, naming the field (no value echoed)', async () => {
-    await expect(ingestPlannedRange({ planKey: plan.planKey, range: -1 })).rejects.toThrow(/range task: range/);
-    await expect(ingestPlannedRange({ planKey: 'incoming/salon-2026/contacts.csv', range: 0 })).rejects.toThrow(
-      /range task: planKey/,
+    await expect(ingestPlannedRange({ planKey: plan.planKey, range: -1 })).rejects.toThrow(
+      /range task : range : Trop petit/,
     );
-    await expect(finishPlannedIngestion({})).rejects.toThrow(/finish task: planKey/);
+    await expect(ingestPlannedRange({ planKey: 'incoming/salon-2026/contacts.csv', range: 0 })).rejects.toThrow(
+      /range task : planKey : Chaîne de caractères invalide : doit commencer par "reports\/"/,
+    );
+    await expect(finishPlannedIngestion({})).rejects.toThrow(
+      /finish task : planKey : Entrée invalide : chaîne de caractères attendu/,
+    );
     expect(ingestRange).not.toHaveBeenCalled();
     expect(finishIngestion).not.toHaveBeenCalled();
   });

@@ -313,10 +313,20 @@ describe('hygiene calls (design.md §3.4)', () => {
     expect(result.stderr).toContain('a call sheet is for a phone campaign');
   });
 
+  it('--days outside 1 to 31 is a usage error (exit 2), said in French', async () => {
+    const result = await hygieneInProcess('calls', join(dir, 'campaign.json'), '--days', '40');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('hygiene calls : --days : un nombre entier de 1 à 31\n');
+  });
+
   it('calls record: the file is named after its campaign; a malformed one is refused (exit 1) line by line', async () => {
     const wrong = join(dir, 'Outcomes Dec.csv');
     await writeFile(wrong, 'called_at,number,outcome\n');
-    expect((await hygieneInProcess('calls', 'record', wrong)).code).toBe(2);
+    const misnamed = await hygieneInProcess('calls', 'record', wrong);
+    expect(misnamed.code).toBe(2);
+    expect(misnamed.stderr).toBe(
+      `hygiene calls : ${wrong} : le fichier des résultats porte le nom de sa campagne, <campaignId>.csv : renommez-le\n`,
+    );
     const bad = join(dir, `${campaignId}.csv`);
     await writeFile(
       bad,

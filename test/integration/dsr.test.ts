@@ -113,7 +113,7 @@ describe('data-subject requests (DynamoDB Local + s3rver)', () => {
     const r = await hygiene('dsr', 'export', 'jean.dupont@gmail');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "hygiene dsr: ni une adresse e-mail ni un numéro de téléphone valide (l'adresse n'est pas répétée ici) — vérifiez-la et relancez\n",
+      "hygiene dsr : ni une adresse e-mail ni un numéro de téléphone valide (l'adresse n'est pas répétée ici) — vérifiez-la et relancez\n",
     );
   });
 
@@ -137,7 +137,7 @@ describe('data-subject requests (DynamoDB Local + s3rver)', () => {
 
   it('the operators’ Lambda validates its event and exports', async () => {
     await expect(handler({ action: 'forget', address: 'x@y.fr' }, {} as Context)).rejects.toThrow(
-      /^dsr request: action:/,
+      /^dsr request : action : /,
     );
     const document = await handler({ action: 'export', address: '0711223344' }, {} as Context);
     expect(document).toMatchObject({ kind: 'dsr-export', contacts: [{ phone: '+33711223344' }] });

@@ -44,7 +44,7 @@ describe('hygiene ledger verify|digest', () => {
       AWS_MAX_ATTEMPTS: '1',
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^hygiene ledger: ledger unreachable: /);
+    expect(r.stderr).toMatch(/^hygiene ledger : registre injoignable : /);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
@@ -56,8 +56,6 @@ describe('hygiene ledger verify|digest', () => {
     );
     const r = await runHygiene(['ledger', 'verify']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      `ledger broken: chain ${chain}, entry 1: gap — registre rompu : une entrée manque (supprimée ?) (chaîne ${chain}, entrée 1)\n`,
-    );
+    expect(r.stderr).toBe(`registre rompu : une entrée manque (supprimée ?) (gap) — chaîne ${chain}, entrée 1\n`);
   });
 });

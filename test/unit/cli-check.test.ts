@@ -127,15 +127,23 @@ describe('hygiene check', () => {
   });
 
   it.each([
-    ['a missing manifest file', ['check', 'nowhere/manifest.json'], /cannot read the manifest/],
+    [
+      'a missing manifest file',
+      ['check', 'nowhere/manifest.json'],
+      /impossible de lire le manifeste nowhere\/manifest\.json/,
+    ],
     [
       'a missing config file',
       ['check', 'examples/salon-batimat-2026/manifest.json', '--config', 'nowhere.json'],
-      /settings file/,
+      /impossible de lire le fichier de réglages nowhere\.json/,
     ],
-    ['a bad --now', ['check', 'examples/salon-batimat-2026/manifest.json', '--now', 'yesterday'], /--now/],
-    ['no manifest argument', ['check'], /usage/],
-    ['an unknown option', ['check', 'x.json', '--frobnicate'], /frobnicate/],
+    [
+      'a bad --now',
+      ['check', 'examples/salon-batimat-2026/manifest.json', '--now', 'yesterday'],
+      /--now : « yesterday » n'est pas une date ISO/,
+    ],
+    ['no manifest argument', ['check'], /usage : hygiene check/],
+    ['an unknown option', ['check', 'x.json', '--frobnicate'], /option inconnue « --frobnicate »/],
   ])('%s: exit 2, one line, no stack trace', async (_name, args, message) => {
     const r = await hygiene(...args);
     expect(r.code).toBe(2);

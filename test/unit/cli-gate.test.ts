@@ -108,13 +108,13 @@ describe('hygiene gate', () => {
     [
       'a missing campaign file',
       ['gate', 'nowhere.json', '--manifest', 'examples/clients-2026/manifest.json'],
-      /cannot read the campaign/,
+      /impossible de lire la campagne nowhere\.json/,
     ],
-    ['no --manifest', ['gate', 'examples/campaigns/b2b-achats-email.json'], /usage/],
+    ['no --manifest', ['gate', 'examples/campaigns/b2b-achats-email.json'], /usage : hygiene gate/],
     [
       'a missing manifest',
       ['gate', 'examples/campaigns/b2b-achats-email.json', '--manifest', 'nowhere/m.json'],
-      /cannot read the manifest/,
+      /impossible de lire le manifeste nowhere\/m\.json/,
     ],
   ])('%s: exit 2, one line', async (_name, args, message) => {
     const r = await hygiene(...args);
@@ -128,7 +128,7 @@ describe('hygiene gate', () => {
     writeFileSync(join(dir, 'bad.json'), '{ nope');
     const bad = await hygiene('gate', join(dir, 'bad.json'), '--manifest', 'examples/clients-2026/manifest.json');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/not valid JSON/);
+    expect(bad.stderr).toMatch(/bad\.json : JSON invalide/);
     writeFileSync(
       join(dir, 'off.json'),
       JSON.stringify({
@@ -141,7 +141,7 @@ describe('hygiene gate', () => {
     );
     const off = await hygiene('gate', join(dir, 'off.json'), '--manifest', 'examples/clients-2026/manifest.json');
     expect(off.code).toBe(2);
-    expect(off.stderr).toMatch(/channel/);
+    expect(off.stderr).toMatch(/^hygiene gate : campagne : channel : Option invalide : /);
     expect(off.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

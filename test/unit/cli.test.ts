@@ -6,7 +6,7 @@ describe('hygiene CLI entry', () => {
     const r = await hygiene('frobnicate');
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain("unknown command 'frobnicate'");
+    expect(r.stderr).toContain('hygiene : commande inconnue « frobnicate »');
   });
 
   it('--help lists the commands and exits 0', async () => {

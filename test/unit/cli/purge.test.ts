@@ -58,6 +58,6 @@ describe('hygiene purge: the French summary', () => {
   });
 
   it('refuses an unreadable --now', async () => {
-    await expect(run(['--now', 'hier'])).rejects.toThrow("--now: 'hier' is not an ISO date");
+    await expect(run(['--now', 'hier'])).rejects.toThrow("--now : « hier » n'est pas une date ISO");
   });
 });

@@ -16,7 +16,7 @@ describe('readManifest: the manifest of an upload (rules.md §3 MANIFEST_INVALID
       JSON.stringify({ ...manifest, purpose: 'x' }),
       'f',
       undefined,
-      'manifest: purpose',
+      'manifest : purpose : Option invalide',
       'salon-2026',
     ],
     [
