@@ -25,14 +25,14 @@ export function readManifest(text: string, fallbackListId: string, folderListId?
   try {
     raw = JSON.parse(text);
   } catch {
-    return invalid(folderListId ?? fallbackListId, 'manifest: not valid JSON');
+    return invalid(folderListId ?? fallbackListId, 'manifeste : JSON invalide');
   }
   const named = (raw as { listId?: unknown } | null)?.listId;
   const listId = folderListId ?? (typeof named === 'string' && named !== '' ? named : fallbackListId);
-  const parsed = parseWith(manifestSchema, raw, 'manifest');
+  const parsed = parseWith(manifestSchema, raw, 'manifeste');
   if (!parsed.ok) return invalid(listId, parsed.error);
   if (folderListId !== undefined && parsed.value.listId !== folderListId) {
-    return invalid(listId, 'manifest: listId: differs from the upload folder');
+    return invalid(listId, "manifeste : listId : diffère du dossier d'envoi (incoming/<listId>/)");
   }
   return { ok: true, manifest: parsed.value };
 }
@@ -57,11 +57,12 @@ export function judgeUpload(
 ): ManifestJudgement & { detail?: string } {
   const checksumOk = data.present && data.sha256.toLowerCase() === manifest.sha256.toLowerCase();
   const judgement = judgeManifest(manifest, settings, { now, dataChecksumOk: checksumOk });
-  if (!data.present) return { ...judgement, detail: `data file ${manifest.dataFile}: not found beside the manifest` };
+  if (!data.present)
+    return { ...judgement, detail: `fichier de données ${manifest.dataFile} : absent à côté du manifeste` };
   if (!checksumOk) {
     return {
       ...judgement,
-      detail: `data file ${manifest.dataFile}: SHA-256 ${data.sha256} where the manifest says ${manifest.sha256.toLowerCase()}`,
+      detail: `fichier de données ${manifest.dataFile} : SHA-256 ${data.sha256} alors que le manifeste indique ${manifest.sha256.toLowerCase()}`,
     };
   }
   return judgement;

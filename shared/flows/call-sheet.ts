@@ -19,10 +19,12 @@ import { CampaignInvalid } from './send-campaign.ts';
 
 /** A phone campaign, or CampaignInvalid naming the field. */
 export function parsePhoneCampaign(raw: unknown): Campaign {
-  const parsed = parseWith(campaignSchema, raw, 'campaign');
+  const parsed = parseWith(campaignSchema, raw, 'campagne');
   if (!parsed.ok) throw new CampaignInvalid(parsed.error);
   if (parsed.value.channel !== 'phone')
-    throw new CampaignInvalid('campaign: channel: a call sheet is for a phone campaign (channel "phone")');
+    throw new CampaignInvalid(
+      "campagne : channel : une fiche d'appels est pour une campagne d'appels (channel « phone »)",
+    );
   return parsed.value;
 }
 

@@ -89,15 +89,18 @@ export class CampaignInvalid extends Error {
  * purpose) is left to the gate; this only refuses what cannot be sent at all.
  */
 export function parseCampaign(raw: unknown): Campaign & { channel: 'email' | 'sms' } {
-  const parsed = parseWith(campaignSchema, raw, 'campaign');
+  const parsed = parseWith(campaignSchema, raw, 'campagne');
   if (!parsed.ok) throw new CampaignInvalid(parsed.error);
   const campaign = parsed.value;
   if (!isMessageCampaign(campaign))
-    throw new CampaignInvalid('campaign: channel: a phone campaign makes a call sheet (hygiene calls), not messages');
+    throw new CampaignInvalid(
+      "campagne : channel : une campagne d'appels donne une fiche d'appels (hygiene calls), pas des messages",
+    );
   if (campaign.channel === 'email') {
-    if (!campaign.message.from?.trim()) throw new CampaignInvalid('campaign: message.from: required for an email');
+    if (!campaign.message.from?.trim())
+      throw new CampaignInvalid('campagne : message.from : obligatoire pour un e-mail');
     if (!campaign.message.subject?.trim())
-      throw new CampaignInvalid('campaign: message.subject: required for an email');
+      throw new CampaignInvalid('campagne : message.subject : obligatoire pour un e-mail');
   }
   return campaign;
 }
@@ -185,7 +188,7 @@ export async function sendCampaign(
   // rules.md §6: a campaign paused by its breaker defers every message; a cancelled one sends nothing
   const breaker = campaign.channel === 'email' ? await getBreaker(campaign.campaignId) : undefined;
   if (breaker?.cancelledAt)
-    throw new CampaignInvalid(`campaign ${campaign.campaignId}: cancelled by an operator (hygiene campaign cancel)`);
+    throw new CampaignInvalid(`campagne ${campaign.campaignId} : annulée par un opérateur (hygiene campaign cancel)`);
   const earlier = await sendsOfCampaign(campaign.campaignId);
   reads.items += earlier.itemsRead;
   reads.requests += Math.max(1, Math.ceil(earlier.itemsRead / 1000));

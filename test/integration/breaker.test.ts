@@ -176,7 +176,7 @@ describe('the breaker (rules.md §6)', () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('annulée');
     await expect(sendCampaign(campaign, { now, settings, enqueue: async () => undefined })).rejects.toThrow(
-      /cancelled/,
+      /annulée par un opérateur/,
     );
   });
 

@@ -310,7 +310,7 @@ describe('hygiene calls (design.md §3.4)', () => {
     await writeFile(path, JSON.stringify({ ...campaign, channel: 'email' }));
     const result = await hygieneInProcess('calls', path);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('a call sheet is for a phone campaign');
+    expect(result.stderr).toContain("une fiche d'appels est pour une campagne d'appels");
   });
 
   it('--days outside 1 to 31 is a usage error (exit 2), said in French', async () => {

@@ -83,7 +83,7 @@ describe('errors say what to do next (issue 22)', () => {
     );
     const r = await hygiene('check', manifest);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`where the manifest says ${'0'.repeat(64)}`);
+    expect(r.stdout).toContain(`alors que le manifeste indique ${'0'.repeat(64)}`);
     expect(r.stdout).toMatch(/SHA-256 [0-9a-f]{64}/);
     expect(r.stdout).toContain('recalculez son empreinte (sha256sum <fichier>)');
   });

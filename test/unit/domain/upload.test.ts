@@ -10,13 +10,13 @@ const manifest: Manifest = { ...fixtureManifest({ listId: 'salon-2026' }), sha25
 
 describe('readManifest: the manifest of an upload (rules.md §3 MANIFEST_INVALID), for check and ingestion alike', () => {
   it.each([
-    ['not JSON', '{ "version": 1,', 'folder', undefined, 'manifest: not valid JSON', 'folder'],
+    ['not JSON', '{ "version": 1,', 'folder', undefined, 'manifeste : JSON invalide', 'folder'],
     [
       'not of the schema (names the field)',
       JSON.stringify({ ...manifest, purpose: 'x' }),
       'f',
       undefined,
-      'manifest : purpose : Option invalide',
+      'manifeste : purpose : Option invalide',
       'salon-2026',
     ],
     [
@@ -24,7 +24,7 @@ describe('readManifest: the manifest of an upload (rules.md §3 MANIFEST_INVALID
       JSON.stringify(manifest),
       'other',
       'other',
-      'differs from the upload folder',
+      "diffère du dossier d'envoi",
       'other',
     ],
   ])('%s → MANIFEST_INVALID', (_name, text, fallback, folder, detail, listId) => {
@@ -44,7 +44,7 @@ describe('readManifest: the manifest of an upload (rules.md §3 MANIFEST_INVALID
 
 describe('judgeUpload: the data file the manifest names (rules.md §3 DATA_CHECKSUM_MISMATCH)', () => {
   it.each([
-    ['missing', { present: false } as const, 'rejected', ['DATA_CHECKSUM_MISMATCH'], 'not found'],
+    ['missing', { present: false } as const, 'rejected', ['DATA_CHECKSUM_MISMATCH'], 'absent'],
     [
       'another checksum',
       { present: true, sha256: 'cd'.repeat(32) } as const,
