@@ -27,6 +27,9 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, OWN_OPTIONS, USAGE);
   const manifestPath = positionals[0];
   if (!manifestPath) throw new UsageError(USAGE);
+  const timeoutSeconds = Number(values.timeout);
+  if (!(timeoutSeconds > 0))
+    throw new UsageError(`--timeout : un nombre de secondes (par exemple 600), pas « ${values.timeout} »`);
   let manifestBytes: Buffer;
   try {
     manifestBytes = await readFile(manifestPath);
@@ -71,7 +74,7 @@ export async function run(args: string[]): Promise<number> {
   const { createHash } = await import('node:crypto');
   const manifestSha256 = createHash('sha256').update(manifestBytes).digest('hex');
   // issue 22: wait as long as the ingestion progresses; give up `--timeout` seconds after the last progress
-  const timeoutMs = Number(values.timeout) * 1000;
+  const timeoutMs = timeoutSeconds * 1000;
   let deadline = Date.now() + timeoutMs;
   const showProgress = !values.json && process.stderr.isTTY;
   if (!values.json) process.stderr.write('Liste envoyée, en attente du rapport…\n');

@@ -64,6 +64,12 @@ describe('hygiene ingest: progress (issue 22)', () => {
 });
 
 describe('errors say what to do next (issue 22)', () => {
+  it('hygiene ingest --timeout that is not a number of seconds is bad usage (exit 2), before anything is uploaded', async () => {
+    const r = await hygiene('ingest', 'examples/clients-2026/manifest.json', '--timeout', 'abc');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--timeout : un nombre de secondes (par exemple 600), pas « abc »');
+  });
+
   it('a data file given where a manifest is expected is bad usage (exit 2), said in French', async () => {
     const r = await hygiene('check', 'examples/clients-2026/contacts.csv');
     expect(r.code).toBe(2);
