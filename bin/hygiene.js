@@ -24,7 +24,9 @@ if (
   !(process.env.NODE_OPTIONS ?? '').includes(LEGACY)
 ) {
   const child = spawn(process.execPath, [LEGACY, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
+    // the IPC channel closes when this launcher dies, however it dies (even SIGKILL): the
+    // stack then stops instead of running on, orphaned, with its ports bound (cli/up.ts)
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });
   // a stop signal goes to the child once: a terminal's Ctrl-C reaches it already (same
   // process group), a process manager's SIGTERM reaches only this launcher

@@ -70,6 +70,12 @@ export async function run(args: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     process.on('SIGHUP', stop);
+    // run by bin/hygiene.js: its channel closes when the launcher dies (kill -9 of npm
+    // start, a crashed IDE), and a stack nobody can stop with Ctrl-C any more stops itself
+    if (process.channel) {
+      process.channel.unref();
+      process.once('disconnect', stop);
+    }
   });
   await stack.stop();
   // nothing after this line: the hosted functions' last log lines are silenced

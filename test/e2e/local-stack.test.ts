@@ -240,6 +240,13 @@ describe('hygiene up: any stop signal stops everything (issue 22)', () => {
     expect(await stillAlive(up.processes)).toEqual([]);
   });
 
+  it('the launcher killed outright (SIGKILL: kill -9, a crashed IDE): the stack stops itself, nothing is left running', async () => {
+    const up = await upThroughShell();
+    up.child.kill('SIGKILL');
+    await up.exited;
+    expect(await stillAlive(up.processes)).toEqual([]);
+  });
+
   it('SIGTERM (a process manager, an IDE’s stop button, timeout) stops everything too', async () => {
     const up = await upThroughShell();
     up.child.kill('SIGTERM');

@@ -72,7 +72,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 describe('an import the local stack was stopped in the middle of (issue 22)', () => {
   const running: Up[] = [];
   afterAll(async () => {
-    for (const u of running) u.child.kill('SIGKILL');
+    // a stop signal the launcher forwards (were the test to fail half-way, nothing is left running)
+    for (const u of running) u.child.kill('SIGTERM');
+    await Promise.all(running.map((u) => u.exited));
     for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
     Object.assign(process.env, saved);
     resetClients();
