@@ -61,7 +61,8 @@ export async function useDeployedStack(stackName: string): Promise<void> {
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const out = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = out.Stacks?.[0]?.Outputs ?? [];
-  if (!outputs.length) throw new Error(`stack ${stackName} has no outputs (is it deployed in this region?)`);
+  if (!outputs.length)
+    throw new Error(`la pile ${stackName} n'a pas de sorties (est-elle déployée dans cette région ? AWS_REGION)`);
   for (const { OutputKey, OutputValue } of outputs) {
     if (OutputKey && OutputValue !== undefined) process.env[envVarOfStackOutput(OutputKey)] = OutputValue;
   }
