@@ -37,9 +37,9 @@ export async function ingestList(
 
 /**
  * Runs a plan's ranges still to do in this process, `workers` at a time, each retried as
- * the state machine retries it; then assembles the report. A range that fails every attempt marks
- * the list failed (its item says why) and the failure is rethrown: the upload may be
- * retried (the plan, the parts and every write are idempotent).
+ * the state machine retries it; then assembles the report. A range that fails every
+ * attempt marks the list failed (its item says why) and the failure is rethrown: the
+ * upload may be retried (the plan, the parts and every write are idempotent).
  */
 export async function runRangesHere(
   plan: PlannedIngestion,
@@ -85,8 +85,8 @@ export async function runRangesHere(
  * The imports a stopped process left half-done (issue 22): lists still `processing` whose
  * plan is in S3. In AWS the state machine outlives any Lambda; the local stack's runner
  * dies with its process (Ctrl-C in the middle of an import), so at its next start it runs
- * these plans again — every range and the finish are idempotent (a range already done is
- * written again to the same result, the evidence appended once).
+ * these plans again: the ranges with a stored summary are done, the others (the one cut
+ * short included) run again — every write is idempotent, the evidence appended once.
  */
 export async function interruptedIngestions(): Promise<PlannedIngestion[]> {
   const plans: PlannedIngestion[] = [];
