@@ -30,7 +30,7 @@ const OWN_OPTIONS = { rejected: { type: 'string' }, html: { type: 'string' } } a
 export const OFFLINE_SUPPRESSION_SECRET = 'hygiene-check-offline';
 
 import { frNumber } from '#shared/french';
-import { REASON_LABELS, withLabels } from '#shared/reason-labels';
+import { DECISION_LABELS, REASON_LABELS, withLabels } from '#shared/reason-labels';
 import { listReportHtml, maskAddress, REJECTED_SAMPLES, type RejectedSample } from '#shared/report-html';
 
 /** rejected rows shown on the HTML page (all of them are in --rejected's CSV) */
@@ -40,12 +40,6 @@ export { REASON_LABELS };
 /** A verdict that refuses the list (an accepted one cannot reach here). */
 const refusedStatus = (status: ListReport['status']): ListReport['status'] =>
   status === 'accepted' ? 'rejected' : status;
-
-const STATUS_FR: Record<ListReport['status'], string> = {
-  accepted: 'ACCEPTÉE',
-  rejected: 'REJETÉE',
-  quarantined: 'EN QUARANTAINE',
-};
 
 export interface CheckListOptions {
   now: Date;
@@ -213,7 +207,7 @@ const REMEDY_FR: Partial<Record<ReasonCode, string>> = {
 /** The readable summary (French first). */
 export function formatReport(report: ListReport, firstRejected: RowDecision[]): string {
   const lines: string[] = [];
-  lines.push(`Liste ${report.listId} : ${STATUS_FR[report.status]} (${report.status})`);
+  lines.push(`Liste ${report.listId} : ${DECISION_LABELS[report.status]?.toUpperCase()} (${report.status})`);
   for (const r of report.reasons) lines.push(`  ${r} — ${REASON_LABELS[r]}`);
   if (report.detail) lines.push(`  ${report.detail}`);
   for (const r of report.reasons) {

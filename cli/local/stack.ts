@@ -17,7 +17,7 @@ import { readLocalSends } from '#store/email';
 import { ensureSecretsFile, resetSecrets } from '#store/secrets';
 import { type RunningEmulators, startEmulators } from './emulators.ts';
 import { provision } from './provision.ts';
-import { LocalQueue } from './queue.ts';
+import { type LocalMessage, LocalQueue } from './queue.ts';
 import { startSesSimulator } from './ses-simulator.ts';
 import { startStreamPoller } from './stream-poller.ts';
 import { campaignRoute, ingestRoute, localContext, outcomesRoute, routeBucketEvents, sqsConsumer } from './wiring.ts';
@@ -94,38 +94,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const queues: Record<string, LocalQueue> = {
     ingest: new LocalQueue(
       'ingest',
-      async (messages) => {
-        const failed: string[] = [];
-        for (const m of messages) {
-          try {
-            // the state machine of AWS, run here: the plan's ranges by parallel workers, then the report
-            await ingest.handleS3Event(JSON.parse(m.body), localContext('ingest-list'), (plan) =>
-              runRangesHere(plan, settingsFromEnv()),
-            );
-          } catch (error) {
-            logger.error('ingestion failed', { error: (error as Error).message.split('\n')[0] });
-            failed.push(m.messageId);
-          }
-        }
-        return failed;
-      },
+      // the state machine of AWS, run here: the plan's ranges by parallel workers, then the report
+      eachMessage('ingestion failed', (body) =>
+        ingest.handleS3Event(body, localContext('ingest-list'), (plan) => runRangesHere(plan, settingsFromEnv())),
+      ),
       { batchSize: 1, onDeadLetter: deadLetter('ingest') },
     ),
     // an import a previous run of the stack was stopped in the middle of, run again to its end
     resume: new LocalQueue(
       'resume',
-      async (messages) => {
-        const failed: string[] = [];
-        for (const m of messages) {
-          try {
-            await runRangesHere(JSON.parse(m.body) as PlannedIngestion, settingsFromEnv());
-          } catch (error) {
-            logger.error('ingestion failed', { error: (error as Error).message.split('\n')[0] });
-            failed.push(m.messageId);
-          }
-        }
-        return failed;
-      },
+      eachMessage('ingestion failed', (body) => runRangesHere(body as PlannedIngestion, settingsFromEnv())),
       { batchSize: 1, onDeadLetter: deadLetter('resume') },
     ),
   };
@@ -184,24 +162,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const sendCampaign = await import('../../functions/send-campaign/handler.ts');
   queues.campaigns = new LocalQueue(
     'campaigns',
-    async (messages) => {
-      const failed: string[] = [];
-      for (const m of messages) {
-        try {
-          await sendCampaign.runCampaigns(JSON.parse(m.body), async (queued) => {
-            for (const { delaySeconds, ...message } of queued) {
-              // SQS DelaySeconds: an SMS deferred to a window opening within 15 minutes waits for it
-              if (delaySeconds) setTimeout(() => queues.send?.send(message), delaySeconds * 1000).unref();
-              else queues.send?.send(message);
-            }
-          });
-        } catch (error) {
-          logger.error('campaign failed', { error: (error as Error).message.split('\n')[0] });
-          failed.push(m.messageId);
+    eachMessage('campaign failed', (body) =>
+      sendCampaign.runCampaigns(body, async (queued) => {
+        for (const { delaySeconds, ...message } of queued) {
+          // SQS DelaySeconds: an SMS deferred to a window opening within 15 minutes waits for it
+          if (delaySeconds) setTimeout(() => queues.send?.send(message), delaySeconds * 1000).unref();
+          else queues.send?.send(message);
         }
-      }
-      return failed;
-    },
+      }),
+    ),
     { batchSize: 1, onDeadLetter: deadLetter('campaigns') },
   );
 
@@ -310,6 +279,25 @@ function functionUrlEvent(
 }
 
 /** Runs the retention purge once a day at 03:00 Paris time while the stack is up. */
+/**
+ * A queue's consumer that handles its messages one by one: a failure is logged (its first
+ * line: never a row's content) and the message left for redelivery, then the DLQ.
+ */
+function eachMessage(failure: string, handle: (body: unknown) => Promise<unknown>) {
+  return async (messages: LocalMessage[]): Promise<string[]> => {
+    const failed: string[] = [];
+    for (const m of messages) {
+      try {
+        await handle(JSON.parse(m.body));
+      } catch (error) {
+        logger.error(failure, { error: (error as Error).message.split('\n')[0] });
+        failed.push(m.messageId);
+      }
+    }
+    return failed;
+  };
+}
+
 function startPurgeTimer(): NodeJS.Timeout {
   let lastDay = '';
   const timer = setInterval(async () => {

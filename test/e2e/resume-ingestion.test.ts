@@ -14,11 +14,10 @@ import { localStackEnv } from '#cli/local-target';
 import { resetClients } from '#store/clients';
 import { contactsTableName } from '#store/contacts';
 import { scanAllItems } from '#store/dynamo-batch';
-import { ledgerEntriesFor } from '#store/ledger';
 import { getList } from '#store/lists';
 import { objectExists, objectKeys } from '#store/objects';
 import { resetSecrets } from '#store/secrets';
-import { tradeShowManifest, uploadList } from '../support/lists.ts';
+import { importEvidenceKeys, tradeShowManifest, uploadList } from '../support/lists.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const saved = { ...process.env };
@@ -118,9 +117,7 @@ describe('an import the local stack was stopped in the middle of (issue 22)', ()
     expect(await objectExists(objectKeys.report(listId))).toBe(true);
     const contacts = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
     expect(contacts).toHaveLength(5000);
-    const evidenced = (await ledgerEntriesFor(`list#${listId}`))
-      .filter((e) => e.type === 'contact-imported')
-      .flatMap((e) => (e.payload as { contacts: { k: string }[] }).contacts.map((c) => c.k));
+    const evidenced = await importEvidenceKeys(listId);
     expect(evidenced).toHaveLength(5000);
     expect(new Set(evidenced).size).toBe(5000);
     second.child.kill('SIGINT');

@@ -4,38 +4,26 @@
  * under at-least-once delivery, the campaign paused past its threshold (its messages not
  * yet sent deferred CAMPAIGN_PAUSED), `hygiene campaign status | resume | cancel`.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '#domain/contact';
 import { emailSuppressionKey } from '#domain/keys';
 import type { Campaign } from '#schemas/campaign';
-import { type Settings, settingsSchema } from '#schemas/settings';
 import { handleSesMessage } from '#shared/flows/oppositions';
 import { type QueuedSend, sendCampaign } from '#shared/flows/send-campaign';
 import { sendBatch } from '#shared/flows/send-message';
-import { resetSettings } from '#shared/settings';
 import { getBreaker } from '#store/campaign-breaker';
 import { getContact, putNewContacts } from '#store/contacts';
-import { generateSecrets, loadSecrets, type Secrets } from '#store/secrets';
 import { getSend } from '#store/sends';
 import { getSuppression } from '#store/suppressions';
 import { hygieneInProcess } from '../support/cli.ts';
-import { useEmulators } from '../support/emulators.ts';
 import { type CapturedLogs, captureLogs, PERSONAL_DATA } from '../support/logs.ts';
-import { emailCampaignTo, storedContact } from '../support/sending.ts';
+import { emailCampaignTo, sendingTest, storedContact, useSendingEmulators } from '../support/sending.ts';
 import { inEventBridge, sesRecord } from '../support/ses-events.ts';
 
-const run = randomBytes(3).toString('hex');
-const now = new Date('2027-03-02T09:00:00Z');
 // a small campaign, thresholds to match: judged from 4 deliveries, paused above 30 % complaints
-const settingsInput = {
-  unsubscribeBaseUrl: 'https://desinscription.acme.fr',
-  sendingRatePerSecond: 1000,
-  breaker: { minDeliveries: 4, maxComplaintRate: 0.3 },
-};
-const settings: Settings = settingsSchema.parse(settingsInput);
-const secrets: Secrets = generateSecrets();
-process.env.HYGIENE_SECRETS = JSON.stringify(secrets);
+const test = sendingTest({ breaker: { minDeliveries: 4, maxComplaintRate: 0.3 } });
+const { run, settings, secrets } = test;
+const now = new Date('2027-03-02T09:00:00Z');
 let logs: CapturedLogs;
 
 const listId = `breaker-${run}`;
@@ -67,10 +55,7 @@ const send = (messages: QueuedSend[]) =>
   );
 
 beforeAll(async () => {
-  await useEmulators();
-  process.env.HYGIENE_SETTINGS = JSON.stringify(settingsInput);
-  resetSettings();
-  expect(await loadSecrets()).toEqual(secrets);
+  await useSendingEmulators(test);
   logs = captureLogs();
   await putNewContacts(people.map(contact), settings);
   await sendCampaign(campaign, {

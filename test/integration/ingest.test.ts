@@ -21,7 +21,7 @@ import { putSuppression } from '#store/suppressions';
 import type { ProvisionedNames } from '../../cli/local/provision.ts';
 import { handleS3Event as handleS3EventWith } from '../../functions/ingest-list/handler.ts';
 import { useEmulators } from '../support/emulators.ts';
-import { NEWSLETTER, s3Event, tradeShowManifest, uploadList } from '../support/lists.ts';
+import { importEvidenceKeys, NEWSLETTER, s3Event, tradeShowManifest, uploadList } from '../support/lists.ts';
 import { captureLogs, PERSONAL_DATA } from '../support/logs.ts';
 import { consentProof, contact } from '../unit/domain/fixtures.ts';
 
@@ -181,9 +181,7 @@ describe('S3 list ingestion (DynamoDB Local + s3rver)', () => {
     const all = (await scanAllItems(contactsTableName())).filter((c) => c.listId === listId);
     expect(all).toHaveLength(3000);
     // the import evidence too: each contact once, though the failed run had appended some of it
-    const evidenced = (await ledgerEntriesFor(`list#${listId}`))
-      .filter((e) => e.type === 'contact-imported')
-      .flatMap((e) => (e.payload as { contacts: { k: string }[] }).contacts.map((c) => c.k));
+    const evidenced = await importEvidenceKeys(listId);
     expect(evidenced).toHaveLength(3000);
     expect(new Set(evidenced).size).toBe(3000);
     expect(await membersOf(listId)).toHaveLength(3000);

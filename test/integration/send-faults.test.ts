@@ -5,31 +5,23 @@
  * a storm of throttles and 500s: every allowed message goes out exactly once, is marked
  * sent, and has exactly one `contact-solicited` entry — after the redeliveries SQS would make.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '#domain/contact';
 import { emailSuppressionKey } from '#domain/keys';
 import type { Campaign } from '#schemas/campaign';
-import { type Settings, settingsSchema } from '#schemas/settings';
 import { type QueuedSend, sendCampaign } from '#shared/flows/send-campaign';
 import { type MessageResult, sendBatch } from '#shared/flows/send-message';
-import { resetSettings } from '#shared/settings';
 import { resetClients } from '#store/clients';
 import { putNewContacts } from '#store/contacts';
 import { ledgerEntriesFor } from '#store/ledger';
-import { generateSecrets, loadSecrets, type Secrets } from '#store/secrets';
 import { getSend } from '#store/sends';
 import { random } from '../../bench/generate-list.ts';
-import { useEmulators } from '../support/emulators.ts';
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../support/fault-proxy.ts';
-import { emailCampaignTo, storedContact } from '../support/sending.ts';
+import { emailCampaignTo, sendingTest, storedContact, useSendingEmulators } from '../support/sending.ts';
 
-const run = randomBytes(3).toString('hex');
+const test = sendingTest();
+const { run, settings, secrets } = test;
 const now = new Date('2027-03-02T09:00:00Z');
-const settingsInput = { unsubscribeBaseUrl: 'https://desinscription.acme.fr', sendingRatePerSecond: 1000 };
-const settings: Settings = settingsSchema.parse(settingsInput);
-const secrets: Secrets = generateSecrets();
-process.env.HYGIENE_SECRETS = JSON.stringify(secrets);
 let proxy: FaultProxy;
 let sendsTable = '';
 let ledgerTable = '';
@@ -83,12 +75,9 @@ const isMarkSent = (r: ProxiedRequest) =>
 const touchesLedger = (r: ProxiedRequest) => r.operation === 'TransactWriteItems' && r.text.includes(ledgerTable);
 
 beforeAll(async () => {
-  const names = await useEmulators();
+  const names = await useSendingEmulators(test);
   sendsTable = names.env.SENDS_TABLE as string;
   ledgerTable = names.env.LEDGER_TABLE as string;
-  process.env.HYGIENE_SETTINGS = JSON.stringify(settingsInput);
-  resetSettings();
-  expect(await loadSecrets()).toEqual(secrets);
   await putNewContacts(people.map(contact), settings);
   proxy = await startFaultProxy(process.env.AWS_ENDPOINT_URL_DYNAMODB as string);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;

@@ -2,7 +2,6 @@
  * Campaign sending (issue 6) on DynamoDB Local + aws-ses-v2-local: the gate at send time,
  * SESv2 with the one-click unsubscribe headers, at most once under SQS redelivery.
  */
-import { randomBytes } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '#domain/contact';
@@ -10,41 +9,31 @@ import { emailSuppressionKey, phoneSuppressionKey } from '#domain/keys';
 import type { SendReason } from '#domain/reasons';
 import { verifyUnsubscribeToken } from '#domain/unsubscribe-token';
 import type { Campaign } from '#schemas/campaign';
-import { type Settings, settingsSchema } from '#schemas/settings';
+import { settingsSchema } from '#schemas/settings';
 import { ingestListOnceHere as ingestListOnce } from '#shared/flows/ingest-list';
 import { recordSuppression } from '#shared/flows/oppositions';
 import { type CampaignReport, type QueuedSend, sendCampaign } from '#shared/flows/send-campaign';
 import { sendBatch } from '#shared/flows/send-message';
-import { resetSettings } from '#shared/settings';
 import { getContact, putNewContacts } from '#store/contacts';
 import { ledgerEntriesFor } from '#store/ledger';
 import { objectBytes, objectKeys } from '#store/objects';
-import { generateSecrets, loadSecrets, type Secrets } from '#store/secrets';
 import { getSend } from '#store/sends';
 import { LocalSmsOutbox } from '#store/sms';
 import { processSendQueue } from '../../functions/send-message/handler.ts';
-import { useEmulators } from '../support/emulators.ts';
 import { tradeShowManifest, uploadList } from '../support/lists.ts';
 import { type CapturedLogs, captureLogs, PERSONAL_DATA } from '../support/logs.ts';
+import { sendingTest, useSendingEmulators } from '../support/sending.ts';
 
 // a Friday, 11:00 in Paris: inside the SMS window
 const now = new Date('2026-11-20T10:00:00Z');
 const DAY = 86_400_000;
-const run = randomBytes(4).toString('hex');
 const startedAt = new Date();
-const settingsInput = { unsubscribeBaseUrl: 'https://desinscription.acme.fr', sendingRatePerSecond: 1000 };
-const settings: Settings = settingsSchema.parse(settingsInput);
-
-// known before the emulators start, so contacts can be built while describing the tests
-const secrets: Secrets = generateSecrets();
-process.env.HYGIENE_SECRETS = JSON.stringify(secrets);
+const test = sendingTest();
+const { run, settingsInput, settings, secrets } = test;
 let logs: CapturedLogs;
 
 beforeAll(async () => {
-  await useEmulators();
-  process.env.HYGIENE_SETTINGS = JSON.stringify(settingsInput);
-  resetSettings();
-  expect(await loadSecrets()).toEqual(secrets);
+  await useSendingEmulators(test);
   logs = captureLogs();
 });
 

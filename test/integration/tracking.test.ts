@@ -5,7 +5,6 @@
  * it), the campaign report counts them, the withdrawal link's GET changes nothing and its
  * POST withdraws at once, and a click after a withdrawal stores nothing.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,28 +14,21 @@ import type { Contact } from '#domain/contact';
 import { emailSuppressionKey } from '#domain/keys';
 import { createTrackingToken } from '#domain/unsubscribe-token';
 import type { Campaign } from '#schemas/campaign';
-import { type Settings, settingsSchema } from '#schemas/settings';
 import { handleSesMessage } from '#shared/flows/oppositions';
 import { type CampaignReport, type QueuedSend, sendCampaign } from '#shared/flows/send-campaign';
 import { sendBatch } from '#shared/flows/send-message';
-import { resetSettings } from '#shared/settings';
 import { getContact, putNewContacts } from '#store/contacts';
 import { readLocalSends } from '#store/email';
 import { ledgerEntriesFor } from '#store/ledger';
-import { generateSecrets, loadSecrets, type Secrets } from '#store/secrets';
 import { getSuppression } from '#store/suppressions';
 import { serveFunctionUrl } from '../../functions/unsubscribe/handler.ts';
-import { useEmulators } from '../support/emulators.ts';
 import { type CapturedLogs, captureLogs, PERSONAL_DATA } from '../support/logs.ts';
-import { emailCampaignTo, storedContact } from '../support/sending.ts';
+import { emailCampaignTo, sendingTest, storedContact, useSendingEmulators } from '../support/sending.ts';
 import { inEventBridge, sesRecord } from '../support/ses-events.ts';
 
-const run = randomBytes(3).toString('hex');
+const test = sendingTest();
+const { run, settings, secrets } = test;
 const now = new Date('2027-03-02T09:00:00Z');
-const settingsInput = { unsubscribeBaseUrl: 'https://desinscription.acme.fr', sendingRatePerSecond: 1000 };
-const settings: Settings = settingsSchema.parse(settingsInput);
-const secrets: Secrets = generateSecrets();
-process.env.HYGIENE_SECRETS = JSON.stringify(secrets);
 let logs: CapturedLogs;
 
 const listId = `suivi-${run}`;
@@ -84,11 +76,8 @@ function request(method: string, path: string): APIGatewayProxyEventV2 {
 let report: CampaignReport;
 
 beforeAll(async () => {
-  await useEmulators();
-  process.env.HYGIENE_SETTINGS = JSON.stringify(settingsInput);
+  await useSendingEmulators(test);
   process.env.SES_SENDS_LOG = join(await mkdtemp(join(tmpdir(), 'sends-')), 'ses-sends.jsonl');
-  resetSettings();
-  expect(await loadSecrets()).toEqual(secrets);
   logs = captureLogs();
   await putNewContacts([contact('mesure', true), contact('sans', false), contact('retire', true)], settings);
   const queued: QueuedSend[] = [];

@@ -1,6 +1,7 @@
 /** Builds list files and manifests for tests, and uploads them to the test bucket. */
 import { createHash } from 'node:crypto';
 import type { Manifest } from '#schemas/manifest';
+import { ledgerEntriesFor } from '#store/ledger';
 import { putObject } from '#store/objects';
 
 export function sha256(bytes: Buffer): string {
@@ -29,6 +30,13 @@ export function tradeShowManifest(listId: string, data: Buffer, overrides: Parti
     notice: { informedAtCollection: true, optOutOfferedAtCollection: true },
     ...overrides,
   };
+}
+
+/** The suppression keys a list's import evidence names (`contact-imported` entries), once per mention. */
+export async function importEvidenceKeys(listId: string): Promise<string[]> {
+  return (await ledgerEntriesFor(`list#${listId}`))
+    .filter((e) => e.type === 'contact-imported')
+    .flatMap((e) => (e.payload as { contacts: { k: string }[] }).contacts.map((c) => c.k));
 }
 
 /** Uploads the data file then the manifest (the commit marker); returns the manifest's key. */
